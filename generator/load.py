@@ -1,0 +1,154 @@
+"""Load: files under `content/` → raw records that remember their lines.
+
+Nothing here judges the content beyond "can it be read at all"; every
+problem is returned, never raised, and no file is ever written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+
+from .problems import Problem
+from .yaml_source import LineDict, YamlError, load_yaml
+
+# A work's body beyond this is almost certainly a pasted export, not a work;
+# it would also bloat every page and index that carries it.
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass
+class WorkSource:
+    path: Path  # absolute
+    rel: str  # as shown in messages
+    data: LineDict
+    body: str
+    body_line: int  # line of the closing ---; body[0] is the rest of that line
+    content_hash: str
+
+
+@dataclass
+class YamlSource:
+    path: Path
+    rel: str
+    data: object
+
+
+@dataclass
+class RawLibrary:
+    root: Path  # the content folder
+    works: list[WorkSource] = field(default_factory=list)
+    contributors: YamlSource | None = None
+    taxonomy: YamlSource | None = None
+    honors: YamlSource | None = None
+    collections: list[YamlSource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_library(content_dir: Path, project_dir: Path | None = None) -> RawLibrary:
+    """Read every source file once. Paths in problems are relative to the project."""
+    content_dir = Path(content_dir).resolve()
+    base = Path(project_dir).resolve() if project_dir else content_dir.parent
+    raw = RawLibrary(root=content_dir)
+
+    def rel(path: Path) -> str:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    if not content_dir.is_dir():
+        raw.problems.append(Problem(rel(content_dir), None, "error", "找不到内容目录 content/"))
+        return raw
+
+    for name in ("contributors", "taxonomy", "honors"):
+        path = content_dir / f"{name}.yml"
+        if path.exists():
+            setattr(raw, name, _read_yaml(path, rel(path), raw.problems))
+        elif name != "honors":
+            raw.problems.append(Problem(rel(path), None, "error", f"缺少文件 {name}.yml"))
+
+    for path in sorted((content_dir / "collections").glob("*.y*ml")):
+        source = _read_yaml(path, rel(path), raw.problems)
+        if source:
+            raw.collections.append(source)
+
+    for path in sorted((content_dir / "works").rglob("*")):
+        if path.is_file() and path.suffix.lower() in (".md", ".markdown"):
+            work = _read_work(path, rel(path), raw.problems)
+            if work:
+                raw.works.append(work)
+    return raw
+
+
+def _read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
+    data = path.read_bytes()
+    try:
+        # utf-8-sig accepts (and drops) a byte-order mark that Windows editors add.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(shown, line, "error", "文件不是 UTF-8 编码，请用 UTF-8 另存 (file is not valid UTF-8)"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> YamlSource | None:
+    text = _read_text(path, shown, problems)
+    if text is None:
+        return None
+    try:
+        data = load_yaml(text)
+    except YamlError as exc:
+        problems.append(Problem(shown, exc.line, "error", str(exc)))
+        return None
+    _report_duplicates(data, shown, problems)
+    return YamlSource(path, shown, data)
+
+
+def _read_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:
+    text = _read_text(path, shown, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(Problem(shown, 1, "error", "文件为空：作品文件需要以 --- 开头的 frontmatter 和正文"))
+        return None
+    handler = frontmatter.YAMLHandler()
+    if not handler.detect(text):
+        problems.append(Problem(shown, 1, "error", "缺少 frontmatter：文件第一行应为 ---，随后是 title、type 等字段，再以 --- 结束"))
+        return None
+    try:
+        fm_text, body = handler.split(text)
+    except ValueError:
+        problems.append(Problem(shown, 1, "error", "frontmatter 没有结束：请在字段之后加一行 ---"))
+        return None
+    try:
+        data = load_yaml(fm_text, first_line=1)
+    except YamlError as exc:
+        problems.append(Problem(shown, exc.line, "error", str(exc)))
+        return None
+    if not isinstance(data, LineDict):
+        problems.append(Problem(shown, 2, "error", "frontmatter 应是 “字段: 值” 的映射 (frontmatter must be a YAML mapping)"))
+        return None
+    _report_duplicates(data, shown, problems)
+    # The body starts on the closing --- line: line of body[i] = body_line + body[:i].count("\n").
+    body_line = fm_text.count("\n") + 1
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        problems.append(Problem(shown, body_line, "error", f"正文过大（{len(body.encode('utf-8')) // 1024} KB，上限 {MAX_BODY_BYTES // 1000} KB）：请拆分作品或把原始素材放到 media 链接中"))
+        return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return WorkSource(path, shown, data, body, body_line, digest)
+
+
+def _report_duplicates(data, shown: str, problems: list[Problem]) -> None:
+    if isinstance(data, LineDict):
+        for key, line in data.duplicates:
+            problems.append(Problem(shown, line, "error", f"字段 {key} 重复出现；后一个会覆盖前一个，请只保留一个"))
+        for value in data.values():
+            _report_duplicates(value, shown, problems)
+    elif isinstance(data, list):
+        for value in data:
+            _report_duplicates(value, shown, problems)

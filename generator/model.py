@@ -1,0 +1,236 @@
+"""The library's domain objects: plain, typed, immutable data.
+
+Every stage after validation works on these and nothing else. Chinese labels
+for the enums live in one table each, here, not in templates.
+
+Example:
+    >>> Credit(contributor="li-xiaochuan", role="拍摄剪辑")
+    Credit(contributor='li-xiaochuan', role='拍摄剪辑')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class WorkType(str, Enum):
+    ARTICLE = "article"
+    VIDEO = "video"
+    PHOTO = "photo"
+    QA = "qa"
+    REVIEW = "review"
+    STORY = "story"
+    REPORT = "report"
+
+
+class Use(str, Enum):
+    TRAINING = "training"
+    DEALER_MEETING = "dealer_meeting"
+    OFFICIAL_CHANNELS = "official_channels"
+    SOCIAL_MEDIA = "social_media"
+    PRINT = "print"
+
+
+class Tier(str, Enum):
+    EXPLORER = "explorer"
+    SPECIALIST = "specialist"
+    COLLABORATOR = "collaborator"
+    LEADER = "leader"
+
+
+class Status(str, Enum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    WITHDRAWN = "withdrawn"
+
+
+class Audience(str, Enum):
+    """Which edition of the site is built (SPEC §6)."""
+
+    INTERNAL = "internal"
+    DEALER = "dealer"
+
+
+TYPE_LABELS = {
+    WorkType.ARTICLE: "图文",
+    WorkType.VIDEO: "视频",
+    WorkType.PHOTO: "图集",
+    WorkType.QA: "问答",
+    WorkType.REVIEW: "测评",
+    WorkType.STORY: "用车故事",
+    WorkType.REPORT: "反馈报告",
+}
+
+USE_LABELS = {
+    Use.TRAINING: "内部培训",
+    Use.DEALER_MEETING: "经销商会议",
+    Use.OFFICIAL_CHANNELS: "官方渠道转载",
+    Use.SOCIAL_MEDIA: "社交媒体",
+    Use.PRINT: "印刷物料",
+}
+
+# Highest tier first: the order of the tier wall (引领者 → 探索者).
+TIER_LABELS = {
+    Tier.LEADER: "引领者",
+    Tier.COLLABORATOR: "协作者",
+    Tier.SPECIALIST: "专精者",
+    Tier.EXPLORER: "探索者",
+}
+
+STATUS_LABELS = {
+    Status.PUBLISHED: "已发布",
+    Status.DRAFT: "草稿",
+    Status.WITHDRAWN: "已撤回",
+}
+
+AUDIENCE_LABELS = {
+    Audience.INTERNAL: "内部版",
+    Audience.DEALER: "经销商版",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A controlled vocabulary entry: a scenario, a vehicle model or a tag."""
+
+    slug: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    scenarios: tuple[Term, ...] = ()
+    models: tuple[Term, ...] = ()
+    tags: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """A credited KOC. The registry's `private:` block is never loaded here."""
+
+    id: str
+    name: str
+    tier: Tier = Tier.EXPLORER
+    specialties: tuple[str, ...] = ()
+    city: str = ""
+    joined: dt.date | None = None
+    bio: str = ""
+    avatar: str | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Credit:
+    contributor: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Rights:
+    uses: tuple[Use, ...] = ()
+    expires: dt.date | None = None
+    credit_line: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    score: int | None = None
+    highlights: str = ""
+    feedback: str = ""  # internal only
+    reviewer: str = ""  # internal only
+
+
+@dataclass(frozen=True)
+class Reuse:
+    date: dt.date
+    event: str
+    audience: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    type: str  # image | video | link
+    src: str  # `media/...` relative to content/, or an https:// URL
+    caption: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return not self.src.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Work:
+    """One archived KOC work; `scenarios`/`models` hold taxonomy slugs."""
+
+    id: str
+    source: str  # path relative to the project, for messages
+    title: str
+    type: WorkType
+    date: dt.date
+    credits: tuple[Credit, ...]
+    rights: Rights
+    body: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    task: str = ""
+    cover: str | None = None
+    media: tuple[MediaItem, ...] = ()
+    evaluation: Evaluation | None = None
+    reuse: tuple[Reuse, ...] = ()
+    featured: bool = False
+    status: Status = Status.PUBLISHED
+    departments: tuple[str, ...] = ()
+    content_hash: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def contributor_ids(self) -> tuple[str, ...]:
+        return tuple(c.contributor for c in self.credits)
+
+
+@dataclass(frozen=True)
+class Honor:
+    year: int
+    award: str
+    contributor: str
+    citation: str = ""
+    works: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Collection:
+    slug: str
+    title: str
+    audience: Use  # training or dealer_meeting
+    query: str
+    description: str = ""
+    sort: str = "score"  # score | date
+    limit: int = 12
+
+
+@dataclass(frozen=True)
+class Library:
+    """Everything under `content/`, validated."""
+
+    works: tuple[Work, ...] = ()
+    contributors: dict[str, Contributor] = field(default_factory=dict)
+    taxonomy: Taxonomy = field(default_factory=Taxonomy)
+    honors: tuple[Honor, ...] = ()
+    collections: tuple[Collection, ...] = ()

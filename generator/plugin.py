@@ -1,0 +1,102 @@
+"""The MkDocs adapter: wires MkDocs events to the engine-neutral pipeline.
+
+on_config reads the options and runs the pipeline once (so a library with
+errors fails before anything is written); on_files hands the rendered
+pages and their media to MkDocs as virtual files, kept out of the
+navigation; on_serve also watches content/ and site_templates/.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .model import Audience
+from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
+from .problems import ProblemsError
+from .site import SiteSources, generate_site
+
+log = logging.getLogger("mkdocs.plugins.koc")
+
+
+class _Weights(base.Config):
+    article = c.Type((int, float), default=3)
+    video = c.Type((int, float), default=4)
+    photo = c.Type((int, float), default=2)
+    qa = c.Type((int, float), default=1)
+    review = c.Type((int, float), default=3)
+    story = c.Type((int, float), default=3)
+    report = c.Type((int, float), default=4)
+
+
+class KocPluginConfig(base.Config):
+    content_dir = c.Type(str, default="content")
+    templates_dir = c.Type(str, default="site_templates")
+    cache_dir = c.Type(str, default=".cache/koc")
+    # Env vars win over mkdocs.yml so one config builds both editions.
+    audience = c.Optional(c.Choice([a.value for a in Audience]))
+    as_of = c.Optional(c.Type(str))
+    drafts = c.Type(bool, default=False)
+    embed_hosts = c.ListOfItems(c.Type(str), default=["player.bilibili.com", "www.youtube-nocookie.com"])
+    # Hall-of-fame scoring (SPEC §4): type weight × quality + featured bonus + reuse weight × reuses.
+    type_weights = c.SubConfig(_Weights)
+    featured_bonus = c.Type((int, float), default=5)
+    reuse_weight = c.Type((int, float), default=2)
+
+
+class KocPlugin(BasePlugin[KocPluginConfig]):
+    def __init__(self):
+        self.sources: SiteSources | None = None
+        self.options: Options | None = None
+
+    def on_config(self, config):
+        cfg = self.config
+        project = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        weights = ScoringWeights(
+            type_weights={k: float(v) for k, v in cfg.type_weights.items()},
+            featured_bonus=float(cfg.featured_bonus),
+            reuse_weight=float(cfg.reuse_weight),
+        )
+        self.options = Options(
+            project_dir=project,
+            content_dir=Path(cfg.content_dir),
+            templates_dir=Path(cfg.templates_dir),
+            cache_dir=Path(cfg.cache_dir),
+            audience=resolve_audience(os.environ.get("KOC_AUDIENCE") or cfg.audience),
+            as_of=resolve_as_of(os.environ.get("KOC_AS_OF") or cfg.as_of),
+            drafts=os.environ.get("KOC_DRAFTS", "") == "1" or cfg.drafts,
+            weights=weights,
+            embed_hosts=tuple(cfg.embed_hosts),
+        ).resolve()
+        try:
+            self.sources = generate_site(self.options)
+        except ProblemsError as exc:
+            raise PluginError("内容有错误，未生成站点：\n" + str(exc)) from None
+        for problem in self.sources.problems:
+            log.info(problem.format())
+        config.extra["koc"] = {
+            "audience": self.options.audience.value,
+            "edition": "经销商版" if self.options.audience is Audience.DEALER else "内部版",
+            "as_of": self.options.as_of.isoformat(),
+            "drafts": self.options.drafts,
+        }
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        for path, markdown in sorted(self.sources.pages.items()):
+            files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+        for path, source in sorted(self.sources.assets.items()):
+            files.append(File.generated(config, path, abs_src_path=str(source)))
+        return files
+
+    def on_serve(self, server, config, builder):
+        server.watch(str(self.options.content_dir))
+        server.watch(str(self.options.templates_dir))
+        return server

@@ -1,0 +1,23 @@
+"""Spot personal data in public text (SPEC §6): phones, e-mails, WeChat ids."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS = (
+    ("手机号", re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")),
+    ("电子邮箱", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
+    ("微信号", re.compile(r"(?:微信号?|vx|VX|wx|WeChat|wechat)\s*[:：]?\s*[A-Za-z][-_A-Za-z0-9]{5,19}|wxid_[A-Za-z0-9]{4,}")),
+)
+
+
+def find_personal_data(text: str) -> list[tuple[str, int]]:
+    """(kind, offset) of each match, in order of appearance.
+
+    >>> find_personal_data("电话 13812345678")
+    [('手机号', 3)]
+    """
+    found = []
+    for kind, pattern in _PATTERNS:
+        found.extend((kind, m.start()) for m in pattern.finditer(text))
+    return sorted(found, key=lambda item: item[1])

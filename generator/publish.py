@@ -1,0 +1,73 @@
+"""Publish: run MkDocs into a temporary folder and swap it into place.
+
+A failed build removes its temporary folder and leaves the previous site
+exactly as it was; a successful one replaces it in two renames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+from .site import SiteSources
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str | None]):
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def build_site(config_file: Path, site_dir: Path, env: dict[str, str | None], strict: bool = False) -> None:
+    """Build with MkDocs; raises (mkdocs' own exceptions) and keeps the old site on failure."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    site_dir = Path(site_dir).resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
+    old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with _environment(env):
+            config = load_config(config_file=str(config_file), site_dir=str(tmp), strict=strict)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if site_dir.exists():
+        site_dir.rename(old)
+    tmp.rename(site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def export_pages(sources: SiteSources, out_dir: Path) -> int:
+    """Write every generated page as Markdown, and the media it uses, under `out_dir`."""
+    out_dir = Path(out_dir)
+    for path, markdown in sources.pages.items():
+        target = out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(markdown, encoding="utf-8")
+    for path, source in sources.assets.items():
+        target = out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return len(sources.pages)

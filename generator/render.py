@@ -1,0 +1,57 @@
+"""Render: page view data → page sources (site path → Markdown).
+
+Templates live in `site_templates/pages/` and only present. Every string
+from content reaches the page through Jinja's HTML autoescaping inside HTML
+blocks, where Markdown does not reinterpret it; page titles, which the theme
+prints in places we do not control, lose their markup characters instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .model import TIER_LABELS, TYPE_LABELS, USE_LABELS
+
+# Characters that could become markup in the theme's own title slots.
+_TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "\n": " ", "\r": " "})
+
+
+def safe_title(text: str) -> str:
+    return text.translate(_TITLE_SAFE)
+
+
+def depth_of(src_path: str) -> int:
+    """Folder depth of a page's URL: `works/x.md` → works/x/ → 2; `tags/index.md` → 1."""
+    parts = src_path[:-3].split("/")
+    if parts[-1] == "index":
+        parts = parts[:-1]
+    return len(parts)
+
+
+def stars(score: int | None) -> str:
+    return "★" * score + "☆" * (5 - score) if score else ""
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, edition: dict):
+        self.env = Environment(
+            loader=FileSystemLoader(str(Path(templates_dir) / "pages")),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=StrictUndefined,
+        )
+        self.env.filters["stars"] = stars
+        self.env.globals.update(edition=edition, TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS)
+
+    def page(self, src_path: str, template: str, title: str, meta: dict | None = None, **context) -> str:
+        base = "../" * depth_of(src_path)
+        front = {"title": safe_title(title), **(meta or {})}
+        # JSON is valid YAML and escapes everything YAML could misread.
+        header = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in front.items())
+        body = self.env.get_template(template).render(base=base, title=title, **context)
+        return f"---\n{header}---\n\n{body}"

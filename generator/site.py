@@ -1,0 +1,121 @@
+"""The pipeline, top to bottom: load → validate → index → render.
+
+Nothing here knows about MkDocs: the result is a set of page sources
+(site path → Markdown) and the media files they use, which the MkDocs plugin
+hands to MkDocs as virtual files and `koc export` writes to a folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import views
+from .body import render_body
+from .load import load_library
+from .model import Use
+from .options import Options
+from .problems import Problem, ProblemsError, has_errors
+from .render import Renderer
+from .rights import Visibility
+from .scoring import rank_contributors
+from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
+from .search_query import QueryError, collection_ids, make_resolver, parse_query, related_ids
+from .validate import Checked, validate_library
+
+
+@dataclass
+class SiteSources:
+    pages: dict[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown
+    assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
+    problems: list[Problem] = field(default_factory=list)  # warnings only
+    index_report: SyncReport | None = None
+
+
+def check_library(options: Options) -> Checked:
+    """Load and validate; every problem of the whole library in one list."""
+    raw = load_library(options.content_dir, options.project_dir)
+    schema = make_schema()
+
+    def check_query(text: str, library, tags) -> str | None:
+        try:
+            parse_query(text, schema, make_resolver(library, tags))
+        except QueryError as exc:
+            return str(exc)
+        return None
+
+    return validate_library(raw, check_query)
+
+
+def generate_site(options: Options) -> SiteSources:
+    checked = check_library(options)
+    if has_errors(checked.problems):
+        raise ProblemsError(checked.problems)
+    library, tags = checked.library, checked.tags
+    cat = views.build_catalog(library, options, tags)
+
+    # Index: the works in force in this edition; related works and collections come from it.
+    ix, _ = open_index(options.cache_dir, options.audience)
+    report = sync_index(ix, [work_document(w, tags.slug) for w in cat.listed])
+    resolver = make_resolver(library, tags)
+    with ix.searcher() as searcher:
+        related = {w.id: related_ids(searcher, w.id, options.related_limit) for w in cat.listed}
+        collections = {c.slug: collection_ids(searcher, parse_query(c.query, ix.schema, resolver), c.sort, c.limit)
+                       for c in library.collections}
+
+    out = SiteSources(problems=checked.problems, index_report=report)
+    r = Renderer(options.templates_dir, views.edition_info(cat))
+    pages = out.pages
+
+    standings = rank_contributors(cat.counted, library.contributors, options.weights)
+    visible_collections = [c for c in library.collections if collections[c.slug]]
+    pages["index.md"] = r.page("index.md", "home.md.j2", "星途 KOC 作品库", {"hide": ["navigation", "toc"]}, **views.home_page(cat, visible_collections))
+    pages["works/index.md"] = r.page("works/index.md", "works.md.j2", "全部作品", {"search": {"exclude": True}}, **views.works_index_page(cat))
+
+    for work in library.works:
+        vis = cat.visibility[work.id]
+        path = f"works/{work.id}.md"
+        if vis in (Visibility.LISTED, Visibility.DRAFT):
+            body = render_body(work.body, "../../", options.embed_hosts)
+            for src in _local_media(work, body.local_media):
+                out.assets[src] = options.content_dir / src
+            pages[path] = r.page(path, "work.md.j2", work.title, None, body=body.html, **views.work_page(work, cat, related.get(work.id, [])))
+        elif vis is Visibility.STUB:
+            pages[path] = r.page(path, "stub.md.j2", work.title, {"search": {"exclude": True}}, **views.stub_page(work, cat))
+
+    listing = {"search": {"exclude": True}}
+    taxonomy = library.taxonomy
+    pages["tags/index.md"] = r.page("tags/index.md", "tags.md.j2", "标签", listing, **views.tags_index_page(cat))
+    for slug, page in views.tag_pages(cat).items():
+        pages[f"tags/{slug}.md"] = r.page(f"tags/{slug}.md", "term.md.j2", f"标签：{page['label']}", listing, **page)
+    for kind, base, terms, grouped in (("场景", "scenarios", taxonomy.scenarios, cat.by_scenario), ("车型", "models", taxonomy.models, cat.by_model)):
+        pages[f"{base}/index.md"] = r.page(f"{base}/index.md", "terms.md.j2", "使用场景" if base == "scenarios" else "车型", listing,
+                                           **views.term_index_page(terms, grouped, base, kind))
+        for slug, page in views.term_pages(terms, grouped, kind, cat).items():
+            pages[f"{base}/{slug}.md"] = r.page(f"{base}/{slug}.md", "term.md.j2", f"{kind}：{page['label']}", listing, **page)
+
+    index_page, profiles = views.contributor_pages(cat, standings)
+    pages["contributors/index.md"] = r.page("contributors/index.md", "contributors.md.j2", "贡献者", listing, **index_page)
+    for cid, profile in profiles.items():
+        person = profile["person"]
+        if person.avatar:
+            out.assets[person.avatar] = options.content_dir / person.avatar
+        pages[f"contributors/{cid}.md"] = r.page(f"contributors/{cid}.md", "contributor.md.j2", person.name, listing, **profile)
+
+    pages["collections/index.md"] = r.page("collections/index.md", "collections.md.j2", "精选合集", listing,
+                                           collections=[views.collection_page(c, collections[c.slug], cat) for c in library.collections])
+    for c in library.collections:
+        pages[f"collections/{c.slug}.md"] = r.page(f"collections/{c.slug}.md", "collection.md.j2", c.title, listing,
+                                                   **views.collection_page(c, collections[c.slug], cat))
+    for use, folder, title in ((Use.TRAINING, "training", "培训素材"), (Use.DEALER_MEETING, "dealer-meetings", "经销商会议素材")):
+        pages[f"{folder}/index.md"] = r.page(f"{folder}/index.md", "hub.md.j2", title, listing, **views.hub_page(cat, use, visible_collections))
+    pages["hall-of-fame/index.md"] = r.page("hall-of-fame/index.md", "hall_of_fame.md.j2", "核心用户名人堂", listing,
+                                            **views.hall_of_fame_page(cat, standings))
+    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing, **views.finder_page(cat))
+    return out
+
+
+def _local_media(work, body_media) -> list[str]:
+    paths = [work.cover] if work.cover and not work.cover.startswith("https://") else []
+    paths += [m.src for m in work.media if m.is_local]
+    return paths + list(body_media)

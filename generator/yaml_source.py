@@ -1,0 +1,115 @@
+"""YAML that remembers where each key was written.
+
+Mappings load as `LineDict`: a dict with `.lines[key]` (1-based line of the
+key) and `.line` (line of the mapping itself), so that a problem found much
+later can still name the line. Duplicate keys are reported, not silently
+overwritten.
+
+Example:
+    >>> data = load_yaml("title: a\\ntags: [x]\\n")
+    >>> data.lines["tags"]
+    2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+
+
+class LineDict(dict):
+    line: int = 0
+    lines: dict
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = {}
+        self.duplicates: list[tuple[str, int]] = []
+
+
+class LineList(list):
+    line: int = 0
+    lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool, dt.date)) and key is not None:
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in result:
+            result.duplicates.append((str(key), line))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None):
+        self.line = line
+        super().__init__(message)
+
+
+def load_yaml(text: str, first_line: int = 1):
+    """Parse one YAML document; lines are shifted so they match the file."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        raise YamlError(f"YAML 语法错误：{exc.problem or exc}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML 语法错误：{exc}", None) from None
+    if first_line != 1:
+        _shift(data, first_line - 1)
+    return data
+
+
+def _shift(data, offset: int) -> None:
+    if isinstance(data, LineDict):
+        data.line += offset
+        data.duplicates = [(k, n + offset) for k, n in data.duplicates]
+        data.lines = {k: n + offset for k, n in data.lines.items()}
+        for value in data.values():
+            _shift(value, offset)
+    elif isinstance(data, LineList):
+        data.line += offset
+        data.lines = [n + offset for n in data.lines]
+        for value in data:
+            _shift(value, offset)
+
+
+def line_of(data, *path, default: int | None = None) -> int | None:
+    """Line of the deepest key or item along `path` that can be found."""
+    line = getattr(data, "line", None) or default
+    node = data
+    for step in path:
+        if isinstance(node, LineDict) and step in node:
+            line = node.lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.lines[step]
+            node = node[step]
+        else:
+            break
+    return line

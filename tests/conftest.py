@@ -1,0 +1,105 @@
+"""Fixtures: small real libraries written into tmp_path, built with real MkDocs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = "2026-06-01"
+
+TAXONOMY = {
+    "scenarios": [
+        {"slug": "family-weekend", "label": "周末亲子出游", "aliases": ["亲子游", "亲子出游"], "description": "周末带孩子短途出游"},
+        {"slug": "camping", "label": "露营自驾", "aliases": ["露营"]},
+        {"slug": "maintenance", "label": "保养维修", "aliases": ["保养"]},
+    ],
+    "models": [
+        {"slug": "xingtu-l7", "label": "星途L7", "aliases": ["L7"]},
+        {"slug": "xingtu-s5", "label": "星途S5 EV", "aliases": ["S5"]},
+    ],
+    "tags": [{"label": "续航", "aliases": ["续航里程"]}],
+}
+
+CONTRIBUTORS = {
+    "alice": {"name": "阿丽", "tier": "leader", "city": "成都", "bio": "五年露营老手。",
+              "private": {"real_name": "秘密真名甲", "phone": "13912345678", "wechat": "secret_wx_alice"}},
+    "bob": {"name": "小博", "tier": "specialist", "city": "杭州"},
+    "carol": {"name": "卡萝", "tier": "explorer"},
+}
+
+
+def work(title="标题", type="article", date="2026-01-10", contributors=("alice",), body="正文第一段。", **fields):
+    fm = {"title": title, "type": type, "date": dt.date.fromisoformat(date), "contributors": list(contributors),
+          "rights": fields.pop("rights", {"uses": ["training", "dealer_meeting"], "expires": None})}
+    fm.update(fields)
+    return fm, body
+
+
+DEFAULT_WORKS = {
+    "2026-camping-video": work("带娃露营两天一夜", "video", "2026-03-01", [{"id": "alice", "role": "拍摄剪辑"}, {"id": "bob", "role": "文案"}],
+                               "第二排放平以后，孩子在车里睡得很香。\n\n## 装备\n\n帐篷和天幕都放进了后备箱。",
+                               scenarios=["露营"], models=["L7"], tags=["续航里程", "后备箱"], featured=True,
+                               evaluation={"score": 5, "highlights": "真实", "feedback": "内部意见甲", "reviewer": "运营-周"},
+                               reuse=[{"date": dt.date(2026, 4, 1), "event": "华西区经销商大会", "audience": "经销商", "by": "市场部"}]),
+    "2025-maintenance-article": work("首保全记录", "article", "2025-10-01", [{"id": "bob", "role": "文案"}],
+                                     "首保花了四十分钟，机油滤芯一起换了。", scenarios=["保养"], models=["星途S5 EV"],
+                                     rights={"uses": ["training"], "expires": dt.date(2027, 1, 1)}),
+    "2026-family-qa": work("带两个孩子，第三排够用吗？", "qa", "2026-02-01", ["carol"], "问：第三排够用吗？\n\n答：短途足够。",
+                           scenarios=["亲子游"], models=["L7"], rights={"uses": [], "expires": None}),
+}
+
+
+def write_library(root: Path, works=None, contributors=None, taxonomy=None, honors=None, collections=None) -> Path:
+    """Write a project (content/, mkdocs.yml, site_templates/) into `root`."""
+    content = root / "content"
+    (content / "works").mkdir(parents=True, exist_ok=True)
+    (content / "media").mkdir(exist_ok=True)
+    dump = lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # noqa: E731
+    (content / "taxonomy.yml").write_text(dump(taxonomy if taxonomy is not None else TAXONOMY), encoding="utf-8")
+    (content / "contributors.yml").write_text(dump(contributors if contributors is not None else CONTRIBUTORS), encoding="utf-8")
+    if honors is not None:
+        (content / "honors.yml").write_text(dump(honors), encoding="utf-8")
+    for slug, data in (collections or {}).items():
+        (content / "collections").mkdir(exist_ok=True)
+        (content / "collections" / f"{slug}.yml").write_text(dump(data), encoding="utf-8")
+    for wid, (fm, body) in (DEFAULT_WORKS if works is None else works).items():
+        year = fm["date"].year if isinstance(fm.get("date"), dt.date) else 2026
+        path = content / "works" / str(year) / f"{wid}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\n{dump(fm)}---\n{body}\n", encoding="utf-8")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    if not (root / "site_templates").exists():
+        shutil.copytree(REPO / "site_templates", root / "site_templates")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return write_library(tmp_path / "project")
+
+
+def koc(*args: str, project: Path | None = None) -> int:
+    from generator.cli import main
+
+    base = ["--project", str(project)] if project else []
+    return main([*base, *args])
+
+
+def build(project: Path, *extra: str, as_of: str = AS_OF) -> Path:
+    assert koc("build", "--as-of", as_of, *extra, project=project) == 0
+    return project / "site"
+
+
+def page(site: Path, url: str) -> BeautifulSoup:
+    path = site / url.strip("/") / "index.html" if not url.endswith(".html") else site / url
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
