@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from .options import Options, resolve_as_of, resolve_audience
-from .problems import Problem, ProblemsError, has_errors
+from .problems import Problem, ProblemsError
 
 
 def _options(args) -> Options:
@@ -20,7 +21,8 @@ def _options(args) -> Options:
     ).resolve()
 
 
-def print_problems(problems: list[Problem], fmt: str = "text", out=sys.stdout) -> None:
+def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None:
+    out = out or sys.stdout
     if fmt == "json":
         json.dump([{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in problems],
                   out, ensure_ascii=False, indent=2)
@@ -64,8 +66,11 @@ def cmd_build(args) -> int:
     site_dir = Path(args.site_dir) if args.site_dir else project / "site"
     try:
         build_site(project / "mkdocs.yml", site_dir, _edition_env(args), strict=args.strict)
-    except MkDocsException as exc:
-        print(str(exc), file=sys.stderr)
+    except (MkDocsException, ProblemsError) as exc:
+        if isinstance(exc, ProblemsError):
+            print_problems(exc.problems, "text", sys.stderr)
+        else:
+            print(str(exc), file=sys.stderr)
         print(f"构建失败：{site_dir} 保持不变。", file=sys.stderr)
         return 1
     print(f"站点已生成：{site_dir}", file=sys.stderr)
@@ -149,8 +154,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    # Looks sys.stderr up at each record, so redirected or captured output works.
+    def emit(self, record):
+        print(f"{record.levelname}: {record.getMessage()}", file=sys.stderr)
+
+
+def _show_mkdocs_log(level=logging.WARNING) -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler(level)
+        logger.addHandler(handler)
+        logger.setLevel(min(logger.level or logging.WARNING, level))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _show_mkdocs_log()
     return args.func(args)
 
 

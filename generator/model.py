@@ -183,6 +183,7 @@ class Work:
     rights: Rights
     body: str = ""
     summary: str = ""
+    summary_given: bool = False  # False: the summary is the body's first paragraph
     tags: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()
     models: tuple[str, ...] = ()

@@ -55,6 +55,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
     def __init__(self):
         self.sources: SiteSources | None = None
         self.options: Options | None = None
+        self.failure: ProblemsError | None = None  # kept for `koc build` to report
 
     def on_config(self, config):
         cfg = self.config
@@ -78,6 +79,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         try:
             self.sources = generate_site(self.options)
         except ProblemsError as exc:
+            self.failure = exc
             raise PluginError("内容有错误，未生成站点：\n" + str(exc)) from None
         for problem in self.sources.problems:
             log.info(problem.format())

@@ -48,6 +48,12 @@ def build_site(config_file: Path, site_dir: Path, env: dict[str, str | None], st
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 build(config)
+            except Exception:
+                # MkDocs reduces a plugin's error to "Aborted"; re-raise the problems themselves.
+                failure = getattr(config.plugins.get("koc"), "failure", None)
+                if failure is not None:
+                    raise failure from None
+                raise
             finally:
                 config.plugins.on_shutdown()
     except BaseException:

@@ -45,7 +45,7 @@ def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
         q = parser.parse(text)
     except QueryParserError as exc:
         raise QueryError(f"查询语法错误：{exc}") from None
-    if isinstance(q, wq.NullQuery):
+    if q is wq.NullQuery:
         return q
     unknown: list[str] = []
 

@@ -264,6 +264,7 @@ class _Validator:
             rights=Rights(tuple(dict.fromkeys(fm.rights.uses)), fm.rights.expires, fm.rights.credit_line or "", fm.rights.note or ""),
             body=source.body.strip("\n"),
             summary=(fm.summary or first_paragraph(source.body)).strip(),
+            summary_given=bool(fm.summary),
             tags=tags,
             scenarios=scenarios,
             models=models,

@@ -175,6 +175,8 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
     return {
         "card": cat.cards[work.id],
         "work": work,
+        # A summary taken from the body's first paragraph would repeat itself.
+        "lead": work.summary if work.summary_given else "",
         "models": [Ref(models[s].label, f"models/{s}/") for s in work.models],
         "scenarios": [Ref(scenarios[s].label, f"scenarios/{s}/") for s in work.scenarios],
         "tags": [Ref(t, f"tags/{cat.tags.slug(t)}/") for t in work.tags],

@@ -60,6 +60,15 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    # 2026-13-01 looks like a date but is none: keep the text, let validation say why.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -75,9 +84,12 @@ def load_yaml(text: str, first_line: int = 1):
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context (e.g. the unclosed list) is where the editor has to look;
+        # the problem mark is where the parser noticed, often the next line.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + first_line if mark else None
-        raise YamlError(f"YAML 语法错误：{exc.problem or exc}", line) from None
+        detail = f"{exc.context}, {exc.problem}" if exc.context else exc.problem
+        raise YamlError(f"YAML 语法错误：{detail}（检查引号、冒号后的空格、括号是否成对）", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML 语法错误：{exc}", None) from None
     if first_line != 1:
