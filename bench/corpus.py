@@ -34,6 +34,7 @@ USES = [("training", 0.8), ("dealer_meeting", 0.55), ("official_channels", 0.35)
         ("social_media", 0.45), ("print", 0.2)]
 TIER_LABELS = {"explorer": "探索者", "specialist": "专精者", "collaborator": "协作者", "leader": "引领者"}
 TAG_ALIAS = {label: aliases for label, aliases in V.TAG_ALIASES}
+SCENARIO_TERMS = {slug: (label, aliases) for slug, label, aliases, _ in V.SCENARIOS}
 
 
 def dump_yaml(data) -> str:
@@ -76,7 +77,7 @@ class Slots(dict):
 
     def __init__(self, rng: random.Random, fixed: dict):
         super().__init__(fixed)
-        self.rng = rng
+        self.rng, self.fixed = rng, fixed
 
     def __missing__(self, key):
         value = self[key] = self.DRAW[key](self.rng)
@@ -85,10 +86,6 @@ class Slots(dict):
     def fill(self, template: str) -> str:
         # Fresh draws per sentence, but the work's fixed values (model, topic) stay.
         return template.format_map(Slots(self.rng, self.fixed))
-
-    @property
-    def fixed(self) -> dict:
-        return {k: self[k] for k in ("model", "topic", "t") if k in self}
 
 
 # --- Taxonomy and contributors ---------------------------------------------------
@@ -162,16 +159,16 @@ def pick_term(rng, label: str, aliases: list[str]) -> str:
 def body(rng: random.Random, kind: str, slots: Slots, main: dict, extra: dict) -> str:
     """Markdown body of 400–1500 characters: intro, typed sections, topic sections, closing."""
     target = rng.randint(400, 1500)
-    sentences = rng.sample(main["sentences"], len(main["sentences"])) + rng.sample(extra["sentences"], 4)
+    # Each topic's sentences and list items are drawn without replacement, so
+    # a body never repeats itself and each section stays on its own topic.
+    pools = {id(t): (rng.sample(t["sentences"], len(t["sentences"])), rng.sample(t["items"], len(t["items"])))
+             for t in (main, extra)}
     sections = [(h, main) for h in rng.sample(main["headings"], len(main["headings"]))]
     sections += [(h, extra) for h in rng.sample(extra["headings"], 2)]
 
-    def para(k: int) -> str:
-        out = []
-        for _ in range(k):
-            if sentences:
-                out.append(rng.choice(V.CONNECTORS) + slots.fill(sentences.pop()))
-        return "".join(out)
+    def para(k: int, topic: dict = main) -> str:
+        sentences = pools[id(topic)][0]
+        return "".join(rng.choice(V.CONNECTORS) + slots.fill(sentences.pop()) for _ in range(min(k, len(sentences))))
 
     parts = [slots.fill(rng.choice(V.OPENINGS)) + para(rng.randint(1, 2))]
     if kind == "video":
@@ -184,18 +181,19 @@ def body(rng: random.Random, kind: str, slots: Slots, main: dict, extra: dict) -
     elif kind == "qa":
         parts.append("## 问题\n\n" + slots.fill(rng.choice(V.QUESTIONS)) + "\n\n## 回答\n\n" + para(2))
     elif kind == "report":
-        for heading in rng.sample(V.REPORT_SECTIONS, 3):
-            parts.append(f"## {heading}\n\n" + slots.fill(rng.choice(V.REPORT_SENTENCES)) + para(1))
+        headings = sorted(rng.sample(V.REPORT_SECTIONS, 3), key=V.REPORT_SECTIONS.index)
+        for heading, sentence in zip(headings, rng.sample(V.REPORT_SENTENCES, 3)):
+            parts.append(f"## {heading}\n\n" + slots.fill(sentence) + para(1))
 
     closing = slots.fill(rng.choice(V.CLOSINGS))
     size = sum(map(len, parts)) + len(closing)
     for heading, topic in sections:
+        sentences, items = pools[id(topic)]
         if size >= target or not sentences:
             break
-        block = f"## {heading}\n\n" + para(rng.randint(2, 3))
-        if rng.random() < 0.5:
-            items = rng.sample(topic["items"], min(len(topic["items"]), rng.randint(3, 5)))
-            block += "\n\n" + "\n".join("- " + slots.fill(i) for i in items)
+        block = f"## {heading}\n\n" + para(rng.randint(2, 3), topic)
+        if len(items) >= 3 and rng.random() < 0.5:
+            block += "\n\n" + "\n".join("- " + slots.fill(items.pop()) for _ in range(min(len(items), rng.randint(3, 5))))
         # Stay under 1,500 characters, but never below 400.
         if size + len(block) > 1500 and size >= 400:
             break
@@ -255,14 +253,13 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
             seen.append(label)
             tags.append(rng.choice(TAG_ALIAS[label]) if label in TAG_ALIAS and rng.random() < 0.25 else label)
     scen_slugs = rng.sample(main["scenarios"], min(len(main["scenarios"]), rng.randint(1, 2)))
-    scen = {s: (l, a) for s, l, a, _ in V.SCENARIOS}
 
     fm = {"title": title, "type": kind, "date": date, "contributors": credits}
     if rng.random() < 0.5:
         fm["summary"] = "".join(slots.fill(s) for s in rng.sample(main["sentences"], 2))[:300]
     fm["tags"] = tags
     if rng.random() < 0.9:
-        fm["scenarios"] = [pick_term(rng, *scen[s]) for s in scen_slugs]
+        fm["scenarios"] = [pick_term(rng, *SCENARIO_TERMS[s]) for s in scen_slugs]
     fm["models"] = [pick_term(rng, label, aliases) for _, label, aliases in models]
     if rng.random() < 0.7:
         fm["task"] = slots.fill(rng.choice(V.TASKS))
@@ -360,11 +357,17 @@ def write_library(out: Path, works: int, seed: int = 7) -> Path:
             made_dirs.add(path.parent)
         path.write_text(text, encoding="utf-8")
 
+    # Nobody publishes before joining the programme.
+    for p in people:
+        if p.works:
+            first = min(d for d, _, _ in p.works) - dt.timedelta(days=rng.randint(10, 200))
+            contrib_data[p.id]["joined"] = min(contrib_data[p.id]["joined"], first)
     (content / "taxonomy.yml").write_text(dump_yaml(taxonomy()), encoding="utf-8")
     (content / "contributors.yml").write_text(dump_yaml(contrib_data), encoding="utf-8")
     (content / "honors.yml").write_text(dump_yaml(honors(rng, people)), encoding="utf-8")
     for slug, data in COLLECTIONS.items():
-        (content / "collections" / f"{slug}.yml").write_text(dump_yaml(data), encoding="utf-8")
+        (content / "collections" / f"{slug}.yml").write_text(
+            yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return content
 
 

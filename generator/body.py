@@ -47,9 +47,9 @@ class Body:
 
 def render_body(text: str, base: str, embed_hosts: tuple[str, ...] = ()) -> Body:
     """Markdown → sanitised HTML; local `media/…` links are made relative to the page (`base`)."""
-    # Body headings start at h3: the page's own sections are h2.
+    # Body headings shift one level down (## → h3): the page's own sections are h2.
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "toc"],
-                             extension_configs={"toc": {"baselevel": 3}}, output_format="html")
+                             extension_configs={"toc": {"baselevel": 2}}, output_format="html")
     hosts = {h.lower() for h in embed_hosts}
 
     def keep(tag: str, attr: str, value: str) -> str | None:

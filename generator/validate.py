@@ -194,7 +194,7 @@ class _Validator:
                 self.scan_personal(getattr(parsed, key) or "", source.rel, line_of(data, key))
             result[cid] = Contributor(
                 id=cid,
-                name=normalise(parsed.name),
+                name=parsed.name.strip(),
                 tier=parsed.tier,
                 specialties=tuple(parsed.specialties),
                 city=parsed.city or "",
@@ -233,7 +233,7 @@ class _Validator:
             if credit.id not in contributors:
                 ok = False
                 self.error(rel, line_of(data, "contributors", i), f"未知贡献者 {credit.id}：请先在 content/contributors.yml 中登记{did_you_mean(credit.id, contributors)}")
-            credits.append(Credit(credit.id, normalise(credit.role)))
+            credits.append(Credit(credit.id, credit.role.strip()))
         if len({c.contributor for c in credits}) != len(credits):
             self.warning(rel, line_of(data, "contributors"), "同一贡献者被列出多次；请合并为一条，并在 role 中写明全部角色")
         scenarios = self.terms(fm.scenarios, self.scenarios, "scenarios", "场景", rel, data)
@@ -257,7 +257,7 @@ class _Validator:
         return Work(
             id=source.path.stem,
             source=rel,
-            title=normalise(fm.title),
+            title=fm.title.strip(),
             type=fm.type,
             date=fm.date,
             credits=tuple(credits),

@@ -202,7 +202,7 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
 
 
 def stub_page(work: Work, cat: Catalog) -> dict:
-    return {"id": work.id, "title": work.title, "reason": stub_reason(work, cat.edition), "date": work.date.isoformat()}
+    return {"id": work.id, "reason": stub_reason(work, cat.edition), "date": work.date.isoformat()}
 
 
 def home_page(cat: Catalog, collections: list[Collection]) -> dict:
