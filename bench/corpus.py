@@ -156,19 +156,27 @@ def pick_term(rng, label: str, aliases: list[str]) -> str:
     return rng.choice(aliases) if aliases and rng.random() < 0.3 else label
 
 
-def body(rng: random.Random, kind: str, slots: Slots, main: dict, extra: dict) -> str:
-    """Markdown body of 400–1500 characters: intro, typed sections, topic sections, closing."""
+def body(rng: random.Random, kind: str, slots: Slots, topics: list[dict]) -> str:
+    """Markdown body of 400–1500 characters: intro, typed sections, topic sections, closing.
+
+    `topics[0]` is what the work is about; the others lend a few sections.
+    """
     target = rng.randint(400, 1500)
-    # Each topic's sentences and list items are drawn without replacement, so
-    # a body never repeats itself and each section stays on its own topic.
+    # Sentences and list items are drawn without replacement, so a body never
+    # repeats itself; generic ownership talk tops up a section's own topic.
+    generic = {"sentences": V.GENERIC_SENTENCES, "items": V.GENERIC_ITEMS, "headings": V.GENERIC_HEADINGS}
     pools = {id(t): (rng.sample(t["sentences"], len(t["sentences"])), rng.sample(t["items"], len(t["items"])))
-             for t in (main, extra)}
+             for t in topics + [generic]}
+    main = topics[0]
     sections = [(h, main) for h in rng.sample(main["headings"], len(main["headings"]))]
-    sections += [(h, extra) for h in rng.sample(extra["headings"], 2)]
+    for t in topics[1:]:
+        sections += [(h, t) for h in rng.sample(t["headings"], 2)]
+    sections += [(h, generic) for h in rng.sample(generic["headings"], 4)]
 
     def para(k: int, topic: dict = main) -> str:
-        sentences = pools[id(topic)][0]
-        return "".join(rng.choice(V.CONNECTORS) + slots.fill(sentences.pop()) for _ in range(min(k, len(sentences))))
+        own, spare = pools[id(topic)][0], pools[id(generic)][0]
+        return "".join(rng.choice(V.CONNECTORS) + slots.fill((own or spare).pop())
+                       for _ in range(k) if own or spare)
 
     parts = [slots.fill(rng.choice(V.OPENINGS)) + para(rng.randint(1, 2))]
     if kind == "video":
@@ -186,16 +194,18 @@ def body(rng: random.Random, kind: str, slots: Slots, main: dict, extra: dict) -
             parts.append(f"## {heading}\n\n" + slots.fill(sentence) + para(1))
 
     closing = slots.fill(rng.choice(V.CLOSINGS))
-    size = sum(map(len, parts)) + len(closing)
+    size = sum(len(p) + 2 for p in parts) + len(closing)
     for heading, topic in sections:
-        sentences, items = pools[id(topic)]
-        if size >= target or not sentences:
+        if size >= target:
             break
-        block = f"## {heading}\n\n" + para(rng.randint(2, 3), topic)
+        block = f"## {heading}\n\n" + para(rng.randint(2, 4), topic)
+        if rng.random() < 0.3:
+            block += "\n\n" + para(rng.randint(1, 2), topic)
+        items = pools[id(topic)][1]
         if len(items) >= 3 and rng.random() < 0.5:
             block += "\n\n" + "\n".join("- " + slots.fill(items.pop()) for _ in range(min(len(items), rng.randint(3, 5))))
         # Stay under 1,500 characters, but never below 400.
-        if size + len(block) > 1500 and size >= 400:
+        if size + len(block) + 2 > 1500 and size >= 400:
             break
         parts.append(block)
         size += len(block) + 2
@@ -231,10 +241,11 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
     kind = rng.choices(TYPES, TYPE_WEIGHTS)[0]
     topic_key = rng.choice(list(V.TOPICS))
     main = V.TOPICS[topic_key]
-    extra = V.TOPICS[rng.choice([k for k in V.TOPICS if k != topic_key])]
+    extra = [V.TOPICS[k] for k in rng.sample([k for k in V.TOPICS if k != topic_key], 2)]
     date = random_date(rng, FIRST_DAY, LAST_DAY)
     models = rng.sample(V.MODELS, 1 if rng.random() < 0.85 else 2)
-    slots = Slots(rng, {"model": models[0][1], "topic": main["tags"][0], "t": rng.choice(main["titles"])})
+    slots = Slots(rng, {"model": models[0][1], "topic": main["tags"][0], "t": rng.choice(main["titles"]),
+                        "year": date.year})
     title = titles.take(rng, kind, slots)
     wid = f"{date.year}-{models[0][0].split('-')[-1]}-{topic_key}-{seq:05d}"
 
@@ -248,7 +259,7 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
                for p, r in zip(authors, roles)]
 
     tags, seen = [], []
-    for label in rng.sample(main["tags"], rng.randint(1, len(main["tags"]))) + rng.sample(extra["tags"], rng.randint(0, 1)):
+    for label in rng.sample(main["tags"], rng.randint(1, len(main["tags"]))) + rng.sample(extra[0]["tags"], rng.randint(0, 1)):
         if label not in seen:
             seen.append(label)
             tags.append(rng.choice(TAG_ALIAS[label]) if label in TAG_ALIAS and rng.random() < 0.25 else label)
@@ -270,7 +281,9 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
         fm["media"] = [{"type": "link", "src": f"https://media.example.com/koc/album/{wid}",
                         "caption": slots.fill(rng.choice(V.PHOTO_CAPTIONS))}]
     uses = [] if rng.random() < 0.06 else [u for u, p in USES if rng.random() < p]
-    expires = None if rng.random() < 0.55 else date + dt.timedelta(days=rng.randint(90, 1460))
+    # Mostly open-ended rights; the rest run one to five years, so some have
+    # lapsed (stub pages) and a few lapse within 30 days of the benchmark's as-of date.
+    expires = None if rng.random() < 0.6 else date + dt.timedelta(days=rng.randint(365, 1825))
     rights = {"uses": uses, "expires": expires}
     if rng.random() < 0.85:
         rights["credit_line"] = "作者：" + "、".join(p.name for p in authors) + "（星途车主共创计划）"
@@ -297,7 +310,7 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
     if kind == "report":
         fm["departments"] = rng.sample(V.DEPARTMENTS, rng.randint(1, 3))
 
-    text = "---\n" + dump_yaml(fm) + "---\n\n" + body(rng, kind, slots, main, extra) + "\n"
+    text = "---\n" + dump_yaml(fm) + "---\n\n" + body(rng, kind, slots, [main] + extra) + "\n"
     for p in authors:
         p.works.append((date, wid, status))
     return f"works/{date.year}/{wid}.md", text

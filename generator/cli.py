@@ -115,6 +115,31 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_search(args) -> int:
+    from rich.console import Console
+
+    from .search_output import render_terminal, search_library
+
+    try:
+        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FILTERS},
+                                limit=args.limit, sort=args.sort)
+    except ProblemsError as exc:
+        print_problems(exc.problems, "text", sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"查询无效：{exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        render_terminal(result, Console())
+    return 0
+
+
+FILTERS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="koc", description="KOC 作品库：校验内容、生成站点、检索作品")
     parser.add_argument("--project", default=".", help="项目目录（含 content/ 与 mkdocs.yml），默认当前目录")
@@ -148,6 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     edition(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("search", help="全文检索作品（中文分词，支持筛选与分面统计）")
+    p.add_argument("query", nargs="?", default="", help='关键词或 whoosh 查询，如 "第二排 AND type:video"')
+    for name in FILTERS:
+        p.add_argument(f"--{name}", help=f"只看 {name} 为该值的作品（标签/场景/车型可写名称或别名）")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--sort", choices=["relevance", "date", "score"], default="relevance")
+    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
+    edition(p, drafts=False)
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("schema", help="输出作品 frontmatter 的 JSON Schema")
     p.set_defaults(func=cmd_schema)

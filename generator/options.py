@@ -49,6 +49,7 @@ class Options:
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
     related_limit: int = 5
     expiry_warning_days: int = 30
+    index_procs: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
     def resolve(self) -> "Options":
         """Relative folders are taken from the project folder."""

@@ -1,7 +1,8 @@
 """Index: the whoosh full-text index of the works in force in one edition.
 
-Title, summary and body are analysed by jieba's Chinese analyzer (search
-mode, so "ISOFIX接口" is found by "ISOFIX" and by "接口"); the facets are
+Title, summary and body are analysed by `chinese_analysis` (jieba words
+plus character bigrams, so "ISOFIX接口" is found by "ISOFIX" and by "接口",
+and 第二排 inside 第二排放平); the facets are
 keyword fields holding slugs. The index lives in the cache folder and is
 updated incrementally: each document carries a hash of exactly what was
 indexed, so an edit re-indexes that work alone.
@@ -16,22 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jieba
-from jieba.analyse.analyzer import ChineseAnalyzer
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .model import Audience, Library, Work
+from .chinese_analysis import ChineseAnalyzer
+from .model import Audience, Work
 
 # Bump when the schema or the analysis changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 3
-
-jieba.setLogLevel(logging.WARNING)
+SCHEMA_VERSION = 4
 
 FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
@@ -42,8 +39,8 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         digest=STORED,
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-        summary=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
+        title=TEXT(analyzer=analyzer, stored=True),
+        summary=TEXT(analyzer=analyzer, stored=True),
         body=TEXT(analyzer=analyzer, stored=True, vector=True),
         type=ID(stored=True),
         scenario=KEYWORD(**keyword),

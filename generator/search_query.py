@@ -22,6 +22,8 @@ from whoosh.searching import Searcher
 from .search_index import FACETS
 
 TEXT_FIELDS = ("title", "summary", "body")
+# Query-time boosts multiply scores; index-time boosts would be flattened by BM25's saturation.
+FIELD_BOOSTS = {"title": 4.0, "summary": 1.5, "body": 1.0}
 FIELDS = ("type", "scenario", "model", "tag", "contributor", "use", "year", "featured", "score", "id")
 
 # A resolver maps (field, written value) to the indexed value, or None when unknown.
@@ -33,7 +35,7 @@ class QueryError(ValueError):
 
 
 def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema)
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(GtLtPlugin())
     text = text.strip()
     if not text:
@@ -93,7 +95,7 @@ def filters_query(filters: dict[str, str | None]) -> list[wq.Query]:
 
 
 def search(searcher: Searcher, q: wq.Query, filters: list[wq.Query] = (), limit: int = 20,
-           sort: str = "relevance", with_facets: bool = True, snippets: bool = True) -> SearchResult:
+           sort: str = "relevance", with_facets: bool = True, formatter=None) -> SearchResult:
     """Ranked (BM25F) results; facet counts over every match, not only the shown page."""
     full = wq.And([q, *filters]) if filters else q
     if sort == "date":
@@ -105,9 +107,11 @@ def search(searcher: Searcher, q: wq.Query, filters: list[wq.Query] = (), limit:
     results.fragmenter.charlimit = None
     results.fragmenter.maxchars = 120
     results.fragmenter.surround = 30
+    if formatter is not None:
+        results.formatter = formatter
     hits = []
     for hit in results[: max(limit, 0)] if limit else results:
-        snippet = hit.highlights("body", top=2) if snippets else ""
+        snippet = hit.highlights("body", top=2) if formatter is not None else ""
         hits.append(Hit(hit["id"], float(hit.score or 0), dict(hit.fields()), snippet))
     if sort == "relevance":
         # whoosh breaks equal scores by document number, which depends on

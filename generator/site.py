@@ -47,6 +47,13 @@ def check_library(options: Options) -> Checked:
     return validate_library(raw, check_query)
 
 
+def index_library(cat: views.Catalog, options: Options):
+    """Bring the edition's whoosh index up to date: exactly the works listed in this edition."""
+    ix, _ = open_index(options.cache_dir, options.audience)
+    report = sync_index(ix, [work_document(w, cat.tags.slug) for w in cat.listed], procs=options.index_procs)
+    return ix, report
+
+
 def generate_site(options: Options) -> SiteSources:
     checked = check_library(options)
     if has_errors(checked.problems):
@@ -54,9 +61,7 @@ def generate_site(options: Options) -> SiteSources:
     library, tags = checked.library, checked.tags
     cat = views.build_catalog(library, options, tags)
 
-    # Index: the works in force in this edition; related works and collections come from it.
-    ix, _ = open_index(options.cache_dir, options.audience)
-    report = sync_index(ix, [work_document(w, tags.slug) for w in cat.listed])
+    ix, report = index_library(cat, options)
     resolver = make_resolver(library, tags)
     with ix.searcher() as searcher:
         related = {w.id: related_ids(searcher, w.id, options.related_limit) for w in cat.listed}

@@ -1,0 +1,35 @@
+# Two commands on a fresh clone: `make site`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test serve dealer-site check bench clean
+
+site: $(STAMP)
+	$(BIN)/koc build
+
+# Both editions from one repository, into separate folders.
+dealer-site: $(STAMP)
+	$(BIN)/koc build --audience dealer --site-dir site-dealer
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	$(BIN)/koc serve
+
+check: $(STAMP)
+	$(BIN)/koc check
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf site site-dealer .cache

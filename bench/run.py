@@ -1,0 +1,237 @@
+"""Benchmark the KOC generator against a plain MkDocs + Material site (SPEC §10).
+
+    python bench/run.py [--sizes 1000,5000] [--runs 1] [--workdir /tmp/kocbench] [--json FILE]
+
+For each size N: generate the seeded corpus, build (a) the library with
+`koc build` and (b) the plain baseline with `mkdocs build`, alternating runs,
+and print wall time, peak memory, site size, page counts, work-page size and
+search-index size, with koc/plain ratios. Every build runs in a fresh process
+whose own resource usage is read back with wait4(), so figures never mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import corpus
+import plain
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = REPO / ".venv" / "bin" if (REPO / ".venv" / "bin").is_dir() else Path(sys.executable).parent
+AS_OF = "2026-11-01"
+SEED = 7
+# What `koc build` needs besides content/: the site configuration and templates.
+PROJECT_FILES = ("mkdocs.yml", "site_templates")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    exit_code: int
+    log: str
+
+
+def measure(cmd: list, cwd: Path, log: Path) -> Run:
+    """Run `cmd` in a fresh process; wall time and that process's own max RSS."""
+    env = dict(os.environ, KOC_AS_OF=AS_OF, NO_MKDOCS_2_WARNING="true",
+               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # wait4 reaps this child alone and returns its rusage (including any
+        # children it waited for), unlike a process-wide RUSAGE_CHILDREN delta.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(round(seconds, 3), round(usage.ru_maxrss / 1024, 1), proc.returncode, str(log))
+
+
+def site_figures(site: Path) -> dict:
+    """Sizes of a built site: total bytes, HTML pages, work pages, search indexes."""
+    total = html = 0
+    for root, _, files in os.walk(site):
+        for name in files:
+            total += os.path.getsize(os.path.join(root, name))
+            html += name.endswith(".html")
+    work_pages = [p.stat().st_size for p in (site / "works").glob("*/index.html")]
+    search = site / "search" / "search_index.json"
+    pagefind = site / "pagefind"
+    return {
+        "bytes": total,
+        "html_pages": html,
+        "work_pages": len(work_pages),
+        "work_page_mean_bytes": round(statistics.mean(work_pages)) if work_pages else None,
+        "work_page_max_bytes": max(work_pages, default=None),
+        "search_index_bytes": search.stat().st_size if search.exists() else None,
+        "pagefind_bytes": sum(p.stat().st_size for p in pagefind.rglob("*") if p.is_file()) if pagefind.is_dir() else None,
+    }
+
+
+def prepare_koc_project(base: Path) -> Path:
+    """DIR/koc: the repo's site configuration and templates plus the generated content."""
+    project = base / "koc"
+    if project.exists():
+        shutil.rmtree(project)
+    project.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, project / name)
+        elif src.is_file():
+            shutil.copy2(src, project / name)
+    shutil.copytree(base / "content", project / "content")
+    return project
+
+
+def tail(log: str, lines: int = 8) -> str:
+    text = Path(log).read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join("      " + line for line in text[-lines:])
+
+
+def summarise(runs: list[Run], site: Path) -> dict:
+    ok = [r for r in runs if r.exit_code == 0]
+    out = {"runs": [asdict(r) for r in runs]}
+    if ok:
+        # Median time resists one noisy run; peak memory is the worst seen.
+        out.update(seconds=round(statistics.median(r.seconds for r in ok), 3),
+                   peak_mb=max(r.peak_mb for r in ok), site=site_figures(site))
+    else:
+        out["error"] = f"exit {runs[-1].exit_code}, log {runs[-1].log}"
+    return out
+
+
+def bench_size(n: int, workdir: Path, runs: int, warm: bool) -> dict:
+    base = workdir / str(n)
+    logs = base / "logs"
+    start = time.perf_counter()
+    corpus.write_library(base, n, SEED)
+    result = {"works": n, "corpus_seconds": round(time.perf_counter() - start, 3)}
+    plain.write_plain(base / "content", base / "plain", dt.date.fromisoformat(AS_OF))
+    logs.mkdir(exist_ok=True)
+
+    koc = BIN / "koc"
+    project = prepare_koc_project(base) if koc.exists() else None
+    koc_site, plain_site = base / "koc" / "site", base / "plain" / "site"
+    koc_runs, warm_runs, plain_runs = [], [], []
+    if project:
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+        result["koc_check"] = asdict(measure([koc, "check"], project, logs / "koc-check.log"))
+    for i in range(runs):
+        # Alternate the two builds so drift (thermal, page cache) hits both alike.
+        if project:
+            shutil.rmtree(koc_site, ignore_errors=True)
+            shutil.rmtree(project / ".cache", ignore_errors=True)   # cold: no search-index cache
+            koc_runs.append(measure([koc, "build", "--site-dir", koc_site], project, logs / f"koc-build-{i}.log"))
+            if warm:
+                warm_runs.append(measure([koc, "build", "--site-dir", koc_site], project, logs / f"koc-warm-{i}.log"))
+        shutil.rmtree(plain_site, ignore_errors=True)
+        plain_runs.append(measure([BIN / "mkdocs", "build", "-q", "-f", base / "plain" / "mkdocs.yml", "-d", plain_site],
+                                  base / "plain", logs / f"plain-build-{i}.log"))
+    result["plain"] = summarise(plain_runs, plain_site)
+    result["koc"] = summarise(koc_runs, koc_site) if project else {"error": f"{koc} not found (generator not installed yet)"}
+    if warm_runs:
+        result["koc_warm"] = summarise(warm_runs, koc_site)
+    return result
+
+
+# --- Report ----------------------------------------------------------------------------
+
+ROWS = [  # label, getter, unit divisor, decimals
+    ("build time (s)", lambda r: r.get("seconds"), 1, 2),
+    ("peak memory (MB)", lambda r: r.get("peak_mb"), 1, 0),
+    ("site size (MB)", lambda r: r.get("site", {}).get("bytes"), 1e6, 1),
+    ("HTML pages", lambda r: r.get("site", {}).get("html_pages"), 1, 0),
+    ("work pages", lambda r: r.get("site", {}).get("work_pages"), 1, 0),
+    ("work page mean (KB)", lambda r: r.get("site", {}).get("work_page_mean_bytes"), 1e3, 1),
+    ("work page max (KB)", lambda r: r.get("site", {}).get("work_page_max_bytes"), 1e3, 1),
+    ("search index (MB)", lambda r: r.get("site", {}).get("search_index_bytes"), 1e6, 2),
+    ("pagefind (MB)", lambda r: r.get("site", {}).get("pagefind_bytes"), 1e6, 2),
+]
+RATIO_ROWS = ("build time (s)", "peak memory (MB)", "site size (MB)", "search index (MB)")
+
+
+def fmt(value, divisor=1, decimals=2) -> str:
+    return "-" if value is None else f"{value / divisor:,.{decimals}f}"
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def add_ratios(result: dict) -> None:
+    koc, base = result["koc"], result["plain"]
+    result["ratios"] = {label: ratio(get(koc), get(base)) for label, get, _, _ in ROWS if label in RATIO_ROWS}
+
+
+def print_size(result: dict) -> None:
+    columns = [("koc", result["koc"]), ("plain", result["plain"])]
+    if "koc_warm" in result:
+        columns.insert(1, ("koc warm", result["koc_warm"]))
+    print(f"\nN = {result['works']}  (corpus written in {result['corpus_seconds']:.2f} s, as of {AS_OF})")
+    print(f"  {'':22}" + "".join(f"{name:>12}" for name, _ in columns) + f"{'koc/plain':>12}")
+    for label, get, div, dec in ROWS:
+        cells = "".join(f"{fmt(get(col), div, dec):>12}" for _, col in columns)
+        print(f"  {label:22}{cells}{fmt(result['ratios'].get(label)):>12}")
+    check = result.get("koc_check")
+    if check:
+        state = "ok" if check["exit_code"] == 0 else f"exit {check['exit_code']}, see {check['log']}"
+        print(f"  koc check: {check['seconds']:.2f} s, {check['peak_mb']:.0f} MB ({state})")
+    for name, col in columns:
+        if "error" in col:
+            print(f"  {name}: FAILED — {col['error']}")
+            if col.get("runs"):
+                print(tail(col["runs"][-1]["log"]))
+
+
+def scaling(results: dict) -> dict:
+    """t(N)/t(smallest N) per site; linear growth gives N/smallest."""
+    sizes = sorted(results)
+    out = {}
+    for n in sizes[1:]:
+        key = f"t({n})/t({sizes[0]})"
+        out[key] = {site: ratio(results[n][site].get("seconds"), results[sizes[0]][site].get("seconds"))
+                    for site in ("koc", "plain")}
+        out[key]["linear"] = round(n / sizes[0], 2)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,5000", help="comma-separated numbers of works")
+    ap.add_argument("--runs", type=int, default=1, help="builds per site and size (median time reported)")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/kocbench"))
+    ap.add_argument("--warm", action="store_true", help="also time a koc rebuild that keeps its search-index cache")
+    ap.add_argument("--json", type=Path, help="write all figures, including every run, to this file")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    if not (BIN / "koc").exists():
+        print(f"note: {BIN / 'koc'} not found — the generator is not installed yet; running the plain baseline only")
+    results = {}
+    for n in sizes:
+        results[n] = bench_size(n, args.workdir.resolve(), args.runs, args.warm)
+        add_ratios(results[n])
+        print_size(results[n])
+    report = {"as_of": AS_OF, "seed": SEED, "runs": args.runs, "results": results, "scaling": scaling(results)}
+    for key, value in report["scaling"].items():
+        print(f"\n{key}: koc {fmt(value['koc'])}, plain {fmt(value['plain'])} (linear: {value['linear']})")
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

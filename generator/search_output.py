@@ -1,0 +1,111 @@
+"""`koc search`: query the edition's index and shape the answer (JSON or terminal).
+
+The JSON shape is stable (see README, "koc search --json"):
+{"query", "filters", "sort", "total", "results": [{"id", "title", "type", "date", "url",
+ "contributors": [{"id", "name", "role"}], "uses", "score", "relevance", "snippet"}],
+ "facets": {"type"|"scenario"|"model"|"tag"|"contributor"|"use"|"year": {value: count}}}
+`snippet` is HTML-escaped text with each hit wrapped in <mark>…</mark>.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from whoosh.highlight import Formatter, get_text
+
+from . import views
+from .options import Options
+from .problems import ProblemsError, has_errors
+from .search_query import QueryError, filters_query, make_resolver, parse_query, search
+
+
+class MarkFormatter(Formatter):
+    """Hits as <mark>…</mark>, everything else escaped."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + html.escape(get_text(text, token, replace)) + "</mark>"
+
+    def _text(self, text):
+        return html.escape(text)
+
+
+def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
+    from .site import check_library, index_library
+
+    checked = check_library(options)
+    if has_errors(checked.problems):
+        raise ProblemsError([p for p in checked.problems if p.severity == "error"])
+    cat = views.build_catalog(checked.library, options, checked.tags)
+    ix, _ = index_library(cat, options)
+    resolve = make_resolver(checked.library, checked.tags)
+    resolved = {}
+    for name, value in filters.items():
+        if value:
+            indexed = resolve(name, str(value))
+            if indexed is None:
+                raise QueryError(f"--{name} {value}：库中没有这个值")
+            resolved[name] = indexed
+    q = parse_query(text, ix.schema, resolve)
+    with ix.searcher() as searcher:
+        result = search(searcher, q, filters_query(resolved), limit=limit, sort=sort, formatter=MarkFormatter())
+    people = checked.library.contributors
+    works = {w.id: w for w in cat.listed}
+    rows = []
+    for hit in result.hits:
+        work = works[hit.id]
+        rows.append({
+            "id": work.id,
+            "title": work.title,
+            "type": work.type.value,
+            "date": work.date.isoformat(),
+            "url": views.work_url(work.id),
+            "contributors": [{"id": c.contributor, "name": people[c.contributor].name, "role": c.role} for c in work.credits],
+            "uses": [u.value for u in work.rights.uses],
+            "score": work.evaluation.score if work.evaluation else None,
+            "relevance": round(hit.score, 4),
+            "snippet": _clean(hit.snippet) or html.escape(work.summary[:120]),
+        })
+    return {"query": text, "filters": {k: v for k, v in filters.items() if v}, "sort": sort, "total": result.total,
+            "results": rows, "facets": result.facets, "labels": facet_labels(checked.library, cat)}
+
+
+def _clean(snippet: str) -> str:
+    # Snippets come from the Markdown source: drop heading and list marks, fold lines.
+    snippet = re.sub(r"(^|\n)\s*(#+|[-*]|\d+\.)\s+", " ", snippet)
+    return " ".join(snippet.split())
+
+
+def facet_labels(library, cat) -> dict:
+    """Display names of facet values (slugs and ids in the index)."""
+    from .model import TYPE_LABELS, USE_LABELS
+
+    return {
+        "type": {t.value: label for t, label in TYPE_LABELS.items()},
+        "use": {u.value: label for u, label in USE_LABELS.items()},
+        "scenario": {t.slug: t.label for t in library.taxonomy.scenarios},
+        "model": {t.slug: t.label for t in library.taxonomy.models},
+        "tag": dict(cat.tag_labels),
+        "contributor": {c.id: c.name for c in library.contributors.values()},
+    }
+
+
+def render_terminal(result: dict, console) -> None:
+    from rich.markup import escape
+
+    console.print(f"[bold]{result['total']}[/bold] 件作品匹配 “{escape(result['query'])}”" + (f"，筛选 {result['filters']}" if result["filters"] else ""))
+    for n, row in enumerate(result["results"], 1):
+        names = "、".join(f"{c['name']}（{c['role']}）" if c["role"] else c["name"] for c in row["contributors"])
+        console.print(f"\n[bold cyan]{n}. {escape(row['title'])}[/]  [dim]{row['type']} · {row['date']} · {row['id']}[/]")
+        console.print(f"   {escape(names)}")
+        snippet = escape(html.unescape(re.sub(r"</?mark>", "\x00", row["snippet"])))
+        parts = snippet.split("\x00")
+        console.print("   " + "".join(f"[reverse yellow]{p}[/]" if i % 2 else p for i, p in enumerate(parts)))
+    titles = {"type": "类型", "scenario": "场景", "model": "车型", "contributor": "贡献者"}
+    for name, title in titles.items():
+        counts = result["facets"].get(name) or {}
+        if counts:
+            labels = result["labels"].get(name, {})
+            console.print(f"\n[bold]{title}[/]  " + "  ".join(f"{escape(labels.get(k, k))} [dim]{v}[/]" for k, v in list(counts.items())[:12]))
