@@ -28,7 +28,7 @@ from .chinese_analysis import ChineseAnalyzer
 from .model import Audience, Work
 
 # Bump when the schema or the analysis changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
@@ -39,9 +39,9 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         digest=STORED,
-        title=TEXT(analyzer=analyzer, stored=True),
-        summary=TEXT(analyzer=analyzer, stored=True),
-        body=TEXT(analyzer=analyzer, stored=True, vector=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        summary=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=False),
         type=ID(stored=True),
         scenario=KEYWORD(**keyword),
         model=KEYWORD(**keyword),

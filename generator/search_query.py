@@ -135,31 +135,6 @@ def facet_counts(searcher: Searcher, docs: set[int]) -> dict[str, dict[str, int]
     return counts
 
 
-def related_ids(searcher: Searcher, work_id: str, limit: int = 5) -> list[str]:
-    """Up to `limit` works like this one: body key terms, plus shared tags and scenarios."""
-    docnum = searcher.document_number(id=work_id)
-    if docnum is None:
-        return []
-    me = searcher.stored_fields(docnum)
-    scores: dict[str, float] = {}
-    for hit in searcher.more_like(docnum, "body", top=limit * 4, numterms=12):
-        scores[hit["id"]] = float(hit.score or 0)
-    shared = [wq.Term("tag", t) for t in _split(me.get("tag"))] + [wq.Term("scenario", s) for s in _split(me.get("scenario"))]
-    if shared:
-        for hit in searcher.search(wq.Or(shared), limit=limit * 4):
-            other = hit.fields()
-            overlap = len(set(_split(other.get("tag"))) & set(_split(me.get("tag")))) + len(
-                set(_split(other.get("scenario"))) & set(_split(me.get("scenario"))))
-            scores[hit["id"]] = scores.get(hit["id"], 0.0) + overlap
-    scores.pop(work_id, None)
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 6), kv[0]))
-    return [wid for wid, _ in ranked[:limit]]
-
-
-def _split(value) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
-
-
 def collection_ids(searcher: Searcher, q: wq.Query, sort: str, limit: int) -> list[str]:
     """Ids a collection lists: evaluation score (then newest) or newest first."""
     results = searcher.search(q, limit=None)

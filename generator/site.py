@@ -20,7 +20,8 @@ from .render import Renderer
 from .rights import Visibility
 from .scoring import rank_contributors
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
-from .search_query import QueryError, collection_ids, make_resolver, parse_query, related_ids
+from .related import related_works
+from .search_query import QueryError, collection_ids, make_resolver, parse_query
 from .validate import Checked, validate_library
 
 
@@ -63,8 +64,8 @@ def generate_site(options: Options) -> SiteSources:
 
     ix, report = index_library(cat, options)
     resolver = make_resolver(library, tags)
+    related = related_works(cat.listed, tags.slug, options.related_limit)
     with ix.searcher() as searcher:
-        related = {w.id: related_ids(searcher, w.id, options.related_limit) for w in cat.listed}
         collections = {c.slug: collection_ids(searcher, parse_query(c.query, ix.schema, resolver), c.sort, c.limit)
                        for c in library.collections}
 
