@@ -98,6 +98,11 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             files.append(File.generated(config, path, abs_src_path=str(source)))
         return files
 
+    def on_post_build(self, config):
+        # The whoosh index was updating beside the build; a failure there fails the build.
+        if self.sources is not None and self.sources.index_job is not None:
+            self.sources.index_job.wait()
+
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))
         server.watch(str(self.options.templates_dir))

@@ -76,4 +76,6 @@ def export_pages(sources: SiteSources, out_dir: Path) -> int:
         target = out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+    if sources.index_job is not None:
+        sources.index_job.wait()
     return len(sources.pages)

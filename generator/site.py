@@ -19,6 +19,7 @@ from .problems import Problem, ProblemsError, has_errors
 from .render import Renderer
 from .rights import Visibility
 from .scoring import rank_contributors
+from .index_job import IndexJob, facet_index, uses_text
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
 from .related import related_works
 from .search_query import QueryError, collection_ids, make_resolver, parse_query
@@ -30,7 +31,12 @@ class SiteSources:
     pages: dict[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown
     assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
     problems: list[Problem] = field(default_factory=list)  # warnings only
-    index_report: SyncReport | None = None
+    index_job: IndexJob | None = None
+
+    @property
+    def index_report(self) -> SyncReport | None:
+        """Waits for the index update that runs beside the build."""
+        return self.index_job.wait() if self.index_job else None
 
 
 def check_library(options: Options) -> Checked:
@@ -51,8 +57,25 @@ def check_library(options: Options) -> Checked:
 def index_library(cat: views.Catalog, options: Options):
     """Bring the edition's whoosh index up to date: exactly the works listed in this edition."""
     ix, _ = open_index(options.cache_dir, options.audience)
-    report = sync_index(ix, [work_document(w, cat.tags.slug) for w in cat.listed], procs=options.index_procs)
+    report = sync_index(ix, index_documents(cat), procs=options.index_procs)
     return ix, report
+
+
+def index_documents(cat: views.Catalog) -> list[dict]:
+    return [work_document(w, cat.tags.slug) for w in cat.listed]
+
+
+def run_collections(library, tags, docs: list[dict], job: IndexJob) -> dict[str, list[str]]:
+    schema = make_schema()
+    resolver = make_resolver(library, tags)
+    queries = {c.slug: parse_query(c.query, schema, resolver) for c in library.collections}
+    if any(uses_text(q) for q in queries.values()):
+        job.wait()
+        ix, _ = open_index(job.cache_dir, job.audience)
+    else:
+        ix = facet_index(docs)
+    with ix.searcher() as searcher:
+        return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}
 
 
 def generate_site(options: Options) -> SiteSources:
@@ -62,14 +85,13 @@ def generate_site(options: Options) -> SiteSources:
     library, tags = checked.library, checked.tags
     cat = views.build_catalog(library, options, tags)
 
-    ix, report = index_library(cat, options)
-    resolver = make_resolver(library, tags)
+    # The full-text index updates in a child process while the site renders.
+    docs = index_documents(cat)
+    job = IndexJob(options.cache_dir, options.audience, docs, options.index_procs)
     related = related_works(cat.listed, tags.slug, options.related_limit)
-    with ix.searcher() as searcher:
-        collections = {c.slug: collection_ids(searcher, parse_query(c.query, ix.schema, resolver), c.sort, c.limit)
-                       for c in library.collections}
+    collections = run_collections(library, tags, docs, job)
 
-    out = SiteSources(problems=checked.problems, index_report=report)
+    out = SiteSources(problems=checked.problems, index_job=job)
     r = Renderer(options.templates_dir, views.edition_info(cat))
     pages = out.pages
 

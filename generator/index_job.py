@@ -1,0 +1,65 @@
+"""Run the whoosh index update beside the site build, not before it.
+
+A cold full-text index of a large library takes longer than rendering it, and
+only collections with free-text words need it before pages are written. So
+the update runs in a forked child process while the site renders (two cores:
+one renders, one indexes), and collections made only of field filters
+(`type:video AND use:dealer_meeting`) are answered from a small in-memory
+index of the facet fields, with the same parser and the same semantics.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+
+from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
+
+from .model import Audience
+from .search_index import SyncReport, make_schema, open_index, sync_index
+from .search_query import TEXT_FIELDS
+
+
+def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> None:
+    try:
+        ix, _ = open_index(cache_dir, audience)
+        queue.put(("ok", sync_index(ix, docs, procs=procs)))
+    except BaseException:  # noqa: BLE001 - reported to the parent
+        queue.put(("error", traceback.format_exc()))
+
+
+class IndexJob:
+    """`IndexJob(cache_dir, audience, docs)` starts; `.wait()` returns the SyncReport."""
+
+    def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
+        ctx = multiprocessing.get_context("fork")
+        self._queue = ctx.SimpleQueue()
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue), daemon=True)
+        self._proc.start()
+        self._report: SyncReport | None = None
+        self.cache_dir, self.audience = cache_dir, audience
+
+    def wait(self) -> SyncReport:
+        if self._report is None:
+            status, value = self._queue.get()
+            self._proc.join()
+            if status != "ok":
+                raise RuntimeError(f"whoosh index update failed:\n{value}")
+            self._report = value
+        return self._report
+
+
+def uses_text(q: wq.Query) -> bool:
+    """Does the query look at title, summary or body?"""
+    return any(getattr(leaf, "fieldname", None) in TEXT_FIELDS for leaf in q.leaves())
+
+
+def facet_index(docs: list[dict]):
+    """An in-memory index of the same documents without their text."""
+    ix = RamStorage().create_index(make_schema())
+    writer = ix.writer()
+    for doc in docs:
+        writer.add_document(**dict(doc, title="", summary="", body=""))
+    writer.commit()
+    return ix
