@@ -137,6 +137,81 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_stats(args) -> int:
+    from rich.console import Console
+
+    from .site import check_library
+    from .stats import library_stats, print_stats
+
+    opts = _options(args)
+    checked = check_library(opts)
+    errors = [p for p in checked.problems if p.severity == "error"]
+    if errors:
+        print_problems(errors, "text", sys.stderr)
+        print("（统计只包含通过校验的作品）", file=sys.stderr)
+    stats = library_stats(checked.library, opts.as_of)
+    if args.json:
+        json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_stats(stats, Console())
+    return 0
+
+
+def _ask(label: str, default: str = "", choices: list[str] | None = None) -> str:
+    hint = f"（可选：{'、'.join(choices)}）" if choices else ""
+    answer = input(f"{label}{hint}{f' [{default}]' if default else ''}: ").strip()
+    return answer or default
+
+
+def cmd_new(args) -> int:
+    import datetime as dt
+
+    from .model import TYPE_LABELS
+    from .scaffold import WorkDraft, add_contributor, create_work, suggest_id
+    from .site import check_library
+    from .taxonomy import Vocabulary
+
+    opts = _options(args)
+    prompt = args.prompt or (sys.stdin.isatty() and not args.title)
+    try:
+        if args.kind == "contributor":
+            cid = args.id or (_ask("贡献者 id（小写字母、数字、连字符）") if prompt else "")
+            name = args.name or (_ask("署名（公开显示的名字）") if prompt else "")
+            tier = args.tier or (_ask("成长阶段", "explorer", ["explorer", "specialist", "collaborator", "leader"]) if prompt else "explorer")
+            if not cid or not name:
+                print("需要 --id 和 --name", file=sys.stderr)
+                return 2
+            path = add_contributor(opts.content_dir, cid, name, tier, args.city or "")
+            print(f"已添加贡献者 {cid} 到 {path}")
+            print("下一步：运行 koc check；个人信息只写在该条目的 private: 下。")
+            return 0
+        library = check_library(opts).library
+        scenarios, models = Vocabulary(library.taxonomy.scenarios), Vocabulary(library.taxonomy.models)
+        title = args.title or (_ask("标题") if prompt else "")
+        wtype = args.type or (_ask("类型", "article", [f"{t.value}={label}" for t, label in TYPE_LABELS.items()]).split("=")[0] if prompt else "")
+        date = args.date or (_ask("日期", dt.date.today().isoformat()) if prompt else dt.date.today().isoformat())
+        credits = args.contributor or ([c for c in _ask("贡献者（id:角色，多个用空格分隔）", "", sorted(library.contributors)).split() if c] if prompt else [])
+        scen = args.scenario or ([x for x in _ask("场景（多个用空格分隔）", "", [t.label for t in scenarios.terms]).split() if x] if prompt else [])
+        mods = args.model or ([x for x in _ask("车型（多个用空格分隔）", "", [t.label for t in models.terms]).split() if x] if prompt else [])
+        tags = args.tag or ([x for x in _ask("标签（多个用空格分隔）").split() if x] if prompt else [])
+        if not (title and wtype and credits):
+            print("需要 --title、--type 和至少一个 --contributor id[:角色]（或在终端中按提示输入）", file=sys.stderr)
+            return 2
+        draft = WorkDraft(title, wtype, dt.date.fromisoformat(date), [tuple((c.split(":", 1) + [""])[:2]) for c in credits], scen, mods, tags)
+        model = models.resolve(mods[0]) if mods else None
+        taken = {w.id for w in library.works} | {p.stem for p in (opts.content_dir / "works").rglob("*.md")}
+        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken)
+        work_id = args.id or (_ask("作品 id（即文件名）", suggested) if prompt else suggested)
+        path = create_work(opts.content_dir, work_id, draft)
+    except (FileExistsError, ValueError) as exc:
+        print(f"未创建：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建 {path.relative_to(opts.project_dir)}")
+    print("下一步：补全正文和授权（rights），核对后把 status 改为 published，然后运行 koc check 和 koc serve 预览。")
+    return 0
+
+
 FILTERS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
 
@@ -183,6 +258,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
     edition(p, drafts=False)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("new", help="新建作品文件（或 koc new contributor 新建贡献者），不会覆盖已有文件")
+    p.add_argument("kind", nargs="?", choices=["work", "contributor"], default="work")
+    p.add_argument("--title")
+    p.add_argument("--type", choices=["article", "video", "photo", "qa", "review", "story", "report"])
+    p.add_argument("--date", help="YYYY-MM-DD，默认今天")
+    p.add_argument("--contributor", action="append", help="id[:角色]，可重复")
+    p.add_argument("--scenario", action="append")
+    p.add_argument("--model", action="append")
+    p.add_argument("--tag", action="append")
+    p.add_argument("--id", help="作品或贡献者 id；默认按日期、车型和类型建议")
+    p.add_argument("--name", help="贡献者署名（koc new contributor）")
+    p.add_argument("--tier", choices=["explorer", "specialist", "collaborator", "leader"])
+    p.add_argument("--city")
+    p.add_argument("--prompt", action="store_true", help="逐项提问（终端中缺少 --title 时默认提问）")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("stats", help="统计作品数量与即将到期的授权")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD")
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("schema", help="输出作品 frontmatter 的 JSON Schema")
     p.set_defaults(func=cmd_schema)
