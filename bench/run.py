@@ -103,6 +103,8 @@ def tail(log: str, lines: int = 8) -> str:
 def summarise(runs: list[Run], site: Path) -> dict:
     ok = [r for r in runs if r.exit_code == 0]
     out = {"runs": [asdict(r) for r in runs]}
+    if len(ok) < len(runs):
+        out["failed_runs"] = len(runs) - len(ok)
     if ok:
         # Median time resists one noisy run; peak memory is the worst seen.
         out.update(seconds=round(statistics.median(r.seconds for r in ok), 3),
@@ -189,10 +191,13 @@ def print_size(result: dict) -> None:
         state = "ok" if check["exit_code"] == 0 else f"exit {check['exit_code']}, see {check['log']}"
         print(f"  koc check: {check['seconds']:.2f} s, {check['peak_mb']:.0f} MB ({state})")
     for name, col in columns:
-        if "error" in col:
+        if "error" in col and col.get("runs"):
             print(f"  {name}: FAILED — {col['error']}")
-            if col.get("runs"):
-                print(tail(col["runs"][-1]["log"]))
+            print(tail(col["runs"][-1]["log"]))
+        elif "error" in col:
+            print(f"  {name}: skipped — {col['error']}")
+        elif col.get("failed_runs"):
+            print(f"  {name}: {col['failed_runs']} of {len(col['runs'])} runs failed; figures from the others")
 
 
 def scaling(results: dict) -> dict:

@@ -30,12 +30,16 @@ def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> 
 
 
 class IndexJob:
-    """`IndexJob(cache_dir, audience, docs)` starts; `.wait()` returns the SyncReport."""
+    """`IndexJob(cache_dir, audience, docs)` starts; `.wait()` returns the SyncReport.
 
-    def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
+    The child writes with one process: it already has a core of its own, and a
+    daemonic process may not start more.
+    """
+
+    def __init__(self, cache_dir, audience: Audience, docs: list[dict]):
         ctx = multiprocessing.get_context("fork")
         self._queue = ctx.SimpleQueue()
-        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue), daemon=True)
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, 1, self._queue), daemon=True)
         self._proc.start()
         self._report: SyncReport | None = None
         self.cache_dir, self.audience = cache_dir, audience

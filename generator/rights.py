@@ -30,10 +30,11 @@ def expired(work: Work, as_of: dt.date) -> bool:
 def visibility(work: Work, edition: Edition) -> Visibility:
     if edition.audience is Audience.DEALER and Use.DEALER_MEETING not in work.rights.uses:
         return Visibility.ABSENT
-    if work.status is Status.WITHDRAWN or expired(work, edition.as_of):
-        return Visibility.STUB
+    # A draft was never published, so it leaves no stub behind.
     if work.status is Status.DRAFT:
         return Visibility.DRAFT if edition.drafts else Visibility.ABSENT
+    if work.status is Status.WITHDRAWN or expired(work, edition.as_of):
+        return Visibility.STUB
     return Visibility.LISTED
 
 

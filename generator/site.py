@@ -87,7 +87,7 @@ def generate_site(options: Options) -> SiteSources:
 
     # The full-text index updates in a child process while the site renders.
     docs = index_documents(cat)
-    job = IndexJob(options.cache_dir, options.audience, docs, options.index_procs)
+    job = IndexJob(options.cache_dir, options.audience, docs)
     related = related_works(cat.listed, tags.slug, options.related_limit)
     collections = run_collections(library, tags, docs, job)
 
@@ -109,7 +109,7 @@ def generate_site(options: Options) -> SiteSources:
                 out.assets[src] = options.content_dir / src
             pages[path] = r.page(path, "work.md.j2", work.title, None, body=body.html, **views.work_page(work, cat, related.get(work.id, [])))
         elif vis is Visibility.STUB:
-            pages[path] = r.page(path, "stub.md.j2", work.title, {"search": {"exclude": True}}, **views.stub_page(work, cat))
+            pages[path] = r.page(path, "stub.md.j2", work.title, {"search": {"exclude": True}, "koc_offline": True}, **views.stub_page(work, cat))
 
     listing = {"search": {"exclude": True}}
     taxonomy = library.taxonomy
