@@ -84,6 +84,8 @@ def cmd_serve(args) -> int:
 
     args.drafts = not args.no_drafts
     os.environ.update({k: v for k, v in _edition_env(args).items() if v})
+    # Errors show in the terminal and on the pages instead of stopping the preview.
+    os.environ["KOC_PREVIEW"] = "1"
     serve(config_file=str(Path(args.project).resolve() / "mkdocs.yml"), open_in_browser=False,
           dev_addr=args.dev_addr, livereload=True)
     return 0

@@ -45,6 +45,8 @@ class Options:
     audience: Audience = Audience.INTERNAL
     as_of: dt.date = field(default_factory=dt.date.today)
     drafts: bool = False
+    # Live preview: a library with errors still renders, with the problems shown on the pages.
+    preview: bool = False
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
     related_limit: int = 5

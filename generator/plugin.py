@@ -73,6 +73,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             audience=resolve_audience(os.environ.get("KOC_AUDIENCE") or cfg.audience),
             as_of=resolve_as_of(os.environ.get("KOC_AS_OF") or cfg.as_of),
             drafts=os.environ.get("KOC_DRAFTS", "") == "1" or cfg.drafts,
+            preview=os.environ.get("KOC_PREVIEW", "") == "1",
             weights=weights,
             embed_hosts=tuple(cfg.embed_hosts),
         ).resolve()
@@ -82,12 +83,13 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             self.failure = exc
             raise PluginError("内容有错误，未生成站点：\n" + str(exc)) from None
         for problem in self.sources.problems:
-            log.info(problem.format())
+            (log.warning if self.options.preview else log.info)(problem.format())
         config.extra["koc"] = {
             "audience": self.options.audience.value,
             "edition": "经销商版" if self.options.audience is Audience.DEALER else "内部版",
             "as_of": self.options.as_of.isoformat(),
             "drafts": self.options.drafts,
+            "problems": [p.format() for p in self.sources.problems if p.severity == "error"],
         }
         return config
 

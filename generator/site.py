@@ -7,6 +7,7 @@ hands to MkDocs as virtual files and `koc export` writes to a folder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def run_collections(library, tags, docs: list[dict], job: IndexJob) -> dict[str,
 
 def generate_site(options: Options) -> SiteSources:
     checked = check_library(options)
-    if has_errors(checked.problems):
+    if has_errors(checked.problems) and not options.preview:
         raise ProblemsError(checked.problems)
     library, tags = checked.library, checked.tags
     cat = views.build_catalog(library, options, tags)
@@ -139,8 +140,23 @@ def generate_site(options: Options) -> SiteSources:
         pages[f"{folder}/index.md"] = r.page(f"{folder}/index.md", "hub.md.j2", title, listing, **views.hub_page(cat, use, visible_collections))
     pages["hall-of-fame/index.md"] = r.page("hall-of-fame/index.md", "hall_of_fame.md.j2", "核心用户名人堂", listing,
                                             **views.hall_of_fame_page(cat, standings))
+    if options.preview:
+        _problem_pages(checked.problems, library, r, pages)
     pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing, **views.finder_page(cat))
     return out
+
+
+def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -> None:
+    # In preview, a work that failed validation gets a page saying why, at its own URL.
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.severity == "error" and p.path.startswith("content/works/"):
+            by_file.setdefault(p.path, []).append(p)
+    for path, found in by_file.items():
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        key = f"works/{stem}.md"
+        if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
+            pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
 
 
 def _local_media(work, body_media) -> list[str]:
