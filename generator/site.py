@@ -116,12 +116,12 @@ def generate_site(options: Options) -> SiteSources:
     taxonomy = library.taxonomy
     pages["tags/index.md"] = r.page("tags/index.md", "tags.md.j2", "标签", listing, **views.tags_index_page(cat))
     for slug, page in views.tag_pages(cat).items():
-        pages[f"tags/{slug}.md"] = r.page(f"tags/{slug}.md", "term.md.j2", f"标签：{page['label']}", listing, **page)
+        _paged(r, pages, f"tags/{slug}", f"标签：{page['label']}", listing, page)
     for kind, base, terms, grouped in (("场景", "scenarios", taxonomy.scenarios, cat.by_scenario), ("车型", "models", taxonomy.models, cat.by_model)):
         pages[f"{base}/index.md"] = r.page(f"{base}/index.md", "terms.md.j2", "使用场景" if base == "scenarios" else "车型", listing,
                                            **views.term_index_page(terms, grouped, base, kind))
         for slug, page in views.term_pages(terms, grouped, kind, cat).items():
-            pages[f"{base}/{slug}.md"] = r.page(f"{base}/{slug}.md", "term.md.j2", f"{kind}：{page['label']}", listing, **page)
+            _paged(r, pages, f"{base}/{slug}", f"{kind}：{page['label']}", listing, page)
 
     index_page, profiles = views.contributor_pages(cat, standings)
     pages["contributors/index.md"] = r.page("contributors/index.md", "contributors.md.j2", "贡献者", listing, **index_page)
@@ -144,6 +144,20 @@ def generate_site(options: Options) -> SiteSources:
         _problem_pages(checked.problems, library, r, pages)
     pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing, **views.finder_page(cat))
     return out
+
+
+PAGE_SIZE = 24
+
+
+def _paged(r: Renderer, pages: dict, stem: str, title: str, meta: dict, view: dict) -> None:
+    """A term page, split like Material's blog archive: `stem/`, `stem/page/2/`, …"""
+    chunks = [view["works"][i:i + PAGE_SIZE] for i in range(0, len(view["works"]), PAGE_SIZE)] or [[]]
+    urls = [f"{stem}/"] + [f"{stem}/page/{n}/" for n in range(2, len(chunks) + 1)]
+    for n, chunk in enumerate(chunks, 1):
+        path = f"{stem}.md" if n == 1 else f"{stem}/page/{n}.md"
+        pager = {"current": n, "urls": urls if len(chunks) > 1 else [], "total": len(view["works"])}
+        pages[path] = r.page(path, "term.md.j2", title if n == 1 else f"{title}（第 {n} 页）", meta,
+                             **dict(view, works=chunk, pager=pager))
 
 
 def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -> None:

@@ -218,3 +218,15 @@ def test_site_search_index_segments_chinese(site):
     assert index["config"]["lang"] == ["zh"]
     work_docs = [d for d in index["docs"] if d["location"].startswith("works/2026-camping-video/")]
     assert any("\u200b" in d["text"] for d in work_docs), "jieba segmentation did not run"
+
+
+def test_term_pages_are_paginated(tmp_path):
+    works = {f"w{i:02d}": work(f"作品{i:02d}", date=f"2026-01-{i + 1:02d}", scenarios=["露营"]) for i in range(30)}
+    site = build(write_library(tmp_path / "p", works=works))
+    first, second = page(site, "scenarios/camping/"), page(site, "scenarios/camping/page/2/")
+    assert len(first.select(".koc-card")) == 24 and len(second.select(".koc-card")) == 6
+    assert "共 30 件作品，第 1 / 2 页" in first.get_text()
+    assert first.select_one(".koc-pager a[href='../../scenarios/camping/page/2/']")
+    assert second.select_one(".koc-pager a[href='../../../../scenarios/camping/']")
+    listed = [a.get_text() for p in (first, second) for a in p.select(".koc-card-title a")]
+    assert sorted(listed) == sorted(f"作品{i:02d}" for i in range(30))
