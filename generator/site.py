@@ -99,7 +99,10 @@ def generate_site(options: Options) -> SiteSources:
     standings = rank_contributors(cat.counted, library.contributors, options.weights)
     visible_collections = [c for c in library.collections if collections[c.slug]]
     pages["index.md"] = r.page("index.md", "home.md.j2", "星途 KOC 作品库", {"hide": ["navigation", "toc"]}, **views.home_page(cat, visible_collections))
-    pages["works/index.md"] = r.page("works/index.md", "works.md.j2", "全部作品", {"search": {"exclude": True}}, **views.works_index_page(cat))
+    works_index, archive = views.works_index_page(cat)
+    pages["works/index.md"] = r.page("works/index.md", "works.md.j2", "全部作品", {"search": {"exclude": True}}, **works_index)
+    for year, view in archive.items():
+        pages[f"archive/{year}.md"] = r.page(f"archive/{year}.md", "archive.md.j2", f"{year} 年的作品", {"search": {"exclude": True}}, **view)
 
     for work in library.works:
         vis = cat.visibility[work.id]

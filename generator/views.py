@@ -232,11 +232,19 @@ def type_counts(works: list[Work]) -> list[tuple[str, int]]:
     return [(TYPE_LABELS[t], counts[t]) for t in WorkType if counts[t]]
 
 
-def works_index_page(cat: Catalog) -> dict:
+LATEST_ON_INDEX = 30
+
+
+def works_index_page(cat: Catalog) -> tuple[dict, dict[int, dict]]:
+    """The works index (counts, latest works, one link per year) and one archive page per year."""
     by_year = defaultdict(list)
     for w in cat.listed:
         by_year[w.year].append(cat.cards[w.id])
-    return {"years": sorted(by_year.items(), reverse=True), "types": type_counts(cat.listed), "total": len(cat.listed)}
+    years = sorted(by_year, reverse=True)
+    index = {"years": [Ref(f"{y} 年", f"archive/{y}/", len(by_year[y])) for y in years],
+             "types": type_counts(cat.listed), "total": len(cat.listed),
+             "latest": [cat.cards[w.id] for w in cat.listed[:LATEST_ON_INDEX]]}
+    return index, {y: {"year": y, "works": by_year[y]} for y in years}
 
 
 def tags_index_page(cat: Catalog) -> dict:

@@ -230,3 +230,10 @@ def test_term_pages_are_paginated(tmp_path):
     assert second.select_one(".koc-pager a[href='../../../../scenarios/camping/']")
     listed = [a.get_text() for p in (first, second) for a in p.select(".koc-card-title a")]
     assert sorted(listed) == sorted(f"作品{i:02d}" for i in range(30))
+
+
+def test_works_index_links_one_archive_page_per_year(site):
+    index = page(site, "works/")
+    assert [a["href"] for a in index.select(".koc-chip")] == ["../archive/2026/", "../archive/2025/"]
+    archive = page(site, "archive/2025/")
+    assert [a.get_text() for a in archive.select(".koc-table td:first-child a")] == ["首保全记录"]
