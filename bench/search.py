@@ -30,7 +30,6 @@ from generator import views  # noqa: E402
 from generator.options import Options  # noqa: E402
 from generator.search_index import open_index, sync_index  # noqa: E402
 from generator.search_query import filters_query, make_resolver, parse_query, search  # noqa: E402
-from generator.search_output import MarkFormatter  # noqa: E402
 from generator.site import check_library, index_documents  # noqa: E402
 
 WORDS = ["续航", "充电", "保养", "露营", "第二排", "座椅", "车机", "OTA升级", "ISOFIX", "冬季", "高速", "油耗", "后备箱",
@@ -79,7 +78,7 @@ def main(argv=None) -> int:
             filters = filters_query({"scenario": rng.choice(scenarios), "type": rng.choice(types)} if rng.random() < .5
                                     else {"scenario": rng.choice(scenarios)})
             start = time.perf_counter()
-            search(searcher, q, filters, limit=10, formatter=MarkFormatter())
+            search(searcher, q, filters, limit=10, snippets=True)
             latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
     figures["query_ms_p50"] = round(statistics.median(latencies), 1)

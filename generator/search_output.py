@@ -12,24 +12,10 @@ from __future__ import annotations
 import html
 import re
 
-from whoosh.highlight import Formatter, get_text
-
 from . import views
 from .options import Options
 from .problems import ProblemsError, has_errors
 from .search_query import QueryError, filters_query, make_resolver, parse_query, search
-
-
-class MarkFormatter(Formatter):
-    """Hits as <mark>…</mark>, everything else escaped."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(get_text(text, token, replace)) + "</mark>"
-
-    def _text(self, text):
-        return html.escape(text)
 
 
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
@@ -50,7 +36,7 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             resolved[name] = indexed
     q = parse_query(text, ix.schema, resolve)
     with ix.searcher() as searcher:
-        result = search(searcher, q, filters_query(resolved), limit=limit, sort=sort, formatter=MarkFormatter())
+        result = search(searcher, q, filters_query(resolved), limit=limit, sort=sort, snippets=True)
     people = checked.library.contributors
     works = {w.id: w for w in cat.listed}
     rows = []
@@ -66,16 +52,10 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             "uses": [u.value for u in work.rights.uses],
             "score": work.evaluation.score if work.evaluation else None,
             "relevance": round(hit.score, 4),
-            "snippet": _clean(hit.snippet) or html.escape(work.summary[:120]),
+            "snippet": hit.snippet if "<mark>" in hit.snippet else html.escape(work.summary[:120]),
         })
     return {"query": text, "filters": {k: v for k, v in filters.items() if v}, "sort": sort, "total": result.total,
             "results": rows, "facets": result.facets, "labels": facet_labels(checked.library, cat)}
-
-
-def _clean(snippet: str) -> str:
-    # Snippets come from the Markdown source: drop heading and list marks, fold lines.
-    snippet = re.sub(r"(^|\n)\s*(#+|[-*]|\d+\.)\s+", " ", snippet)
-    return " ".join(snippet.split())
 
 
 def facet_labels(library, cat) -> dict:

@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -69,8 +71,6 @@ def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
 
 
 def _field_names(text: str) -> list[str]:
-    import re
-
     # `word:` outside quotes names a field.
     return re.findall(r"(?:^|[\s(])([A-Za-z_]+):", re.sub(r'"[^"]*"', "", text))
 
@@ -95,44 +95,93 @@ def filters_query(filters: dict[str, str | None]) -> list[wq.Query]:
 
 
 def search(searcher: Searcher, q: wq.Query, filters: list[wq.Query] = (), limit: int = 20,
-           sort: str = "relevance", with_facets: bool = True, formatter=None) -> SearchResult:
+           sort: str = "relevance", with_facets: bool = True, snippets: bool = False) -> SearchResult:
     """Ranked (BM25F) results; facet counts over every match, not only the shown page."""
     full = wq.And([q, *filters]) if filters else q
+    values = _doc_values(searcher)
     if sort == "date":
         results = searcher.search(full, limit=None, sortedby=["date", "id"], reverse=True)
+        ranked = list(results.items())
     elif sort == "score":
-        results = searcher.search(full, limit=None, sortedby=["score", "date"], reverse=True)
+        results = searcher.search(full, limit=None, sortedby=["score", "date", "id"], reverse=True)
+        ranked = list(results.items())
     else:
         results = searcher.search(full, limit=None)
-    results.fragmenter.charlimit = None
-    results.fragmenter.maxchars = 120
-    results.fragmenter.surround = 30
-    if formatter is not None:
-        results.formatter = formatter
-    hits = []
-    for hit in results[: max(limit, 0)] if limit else results:
-        snippet = hit.highlights("body", top=2) if formatter is not None else ""
-        hits.append(Hit(hit["id"], float(hit.score or 0), dict(hit.fields()), snippet))
-    if sort == "relevance":
         # whoosh breaks equal scores by document number, which depends on
         # indexing order; break them by id so output is reproducible.
-        hits.sort(key=lambda h: (-round(h.score, 6), h.id))
-    facets = facet_counts(searcher, set(results.docs())) if with_facets else {}
-    return SearchResult(len(results), hits, facets)
+        ranked = sorted(results.items(), key=lambda item: (-round(item[1] or 0, 6), values.ids[item[0]]))
+    terms = _text_terms(q) if snippets else set()
+    hits = []
+    for docnum, score in ranked[:limit] if limit else ranked:
+        fields = searcher.stored_fields(docnum)
+        hits.append(Hit(fields["id"], float(score or 0), fields, snippet(fields.get("body", ""), terms) if snippets else ""))
+    facets = values.count(results.docs()) if with_facets else {}
+    return SearchResult(len(ranked), hits, facets)
 
 
-def facet_counts(searcher: Searcher, docs: set[int]) -> dict[str, dict[str, int]]:
-    reader = searcher.reader()
-    counts: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        per_value = {}
-        for term in reader.lexicon(name):
-            value = term.decode("utf-8") if isinstance(term, bytes) else term
-            n = len(docs.intersection(reader.postings(name, term).all_ids())) if docs else 0
-            if n:
-                per_value[value] = n
-        counts[name] = dict(sorted(per_value.items(), key=lambda kv: (-kv[1], kv[0])))
-    return counts
+class _DocValues:
+    """Per searcher: each document's id and facet values, read once, so that
+    counting facets over thousands of matches is a loop over integers."""
+
+    def __init__(self, searcher: Searcher):
+        self.ids: dict[int, str] = {}
+        self.facets: dict[int, list[tuple[str, str]]] = {}
+        for docnum, fields in searcher.iter_docs():
+            self.ids[docnum] = fields["id"]
+            self.facets[docnum] = [(name, v) for name in FACETS for v in str(fields.get(name) or "").split(",") if v]
+
+    def count(self, docs) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for docnum in docs:
+            for name, value in self.facets.get(docnum, ()):
+                bucket = counts[name]
+                bucket[value] = bucket.get(value, 0) + 1
+        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
+
+
+def _doc_values(searcher: Searcher) -> _DocValues:
+    cached = getattr(searcher, "_koc_doc_values", None)
+    if cached is None:
+        cached = searcher._koc_doc_values = _DocValues(searcher)
+    return cached
+
+
+def _text_terms(q: wq.Query) -> set[str]:
+    terms = set()
+    for fieldname, text in q.iter_all_terms():
+        if fieldname in TEXT_FIELDS:
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return terms
+
+
+def snippet(text: str, terms: set[str], width: int = 120) -> str:
+    """HTML-escaped excerpt around the first hit, every hit wrapped in <mark>.
+
+    Query terms are bigrams and lowercased words, so overlapping matches are
+    merged into runs (第二+二排 marks 第二排).
+    """
+    import html
+
+    text = " ".join(re.sub(r"(^|\n)\s*(#+|[-*>]|\d+\.)\s+", " ", text).split())
+    lower = text.lower()
+    marked = bytearray(len(text))
+    for term in terms:
+        start = lower.find(term)
+        while start != -1:
+            marked[start:start + len(term)] = b"\x01" * len(term)
+            start = lower.find(term, start + 1)
+    first = marked.find(1)
+    begin = max(0, first - width // 4) if first != -1 else 0
+    end = min(len(text), begin + width)
+    out, i = [], begin
+    while i < end:
+        j = i
+        while j < end and marked[j] == marked[i]:
+            j += 1
+        piece = html.escape(text[i:j])
+        out.append(f"<mark>{piece}</mark>" if marked[i] else piece)
+        i = j
+    return ("…" if begin else "") + "".join(out) + ("…" if end < len(text) else "")
 
 
 def collection_ids(searcher: Searcher, q: wq.Query, sort: str, limit: int) -> list[str]:

@@ -20,6 +20,7 @@ from .problems import Problem, ProblemsError, has_errors
 from .render import Renderer
 from .rights import Visibility
 from .scoring import rank_contributors
+from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from .index_job import IndexJob, facet_index, uses_text
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
 from .related import related_works
@@ -111,6 +112,9 @@ def generate_site(options: Options) -> SiteSources:
             body = render_body(work.body, "../../", options.embed_hosts)
             for src in _local_media(work, body.local_media):
                 out.assets[src] = options.content_dir / src
+            for src in _local_images(work):
+                for width in (CARD_WIDTH, PAGE_WIDTH):
+                    out.assets[sized_path(src, width)] = web_image(options.content_dir / src, options.cache_dir, width)
             pages[path] = r.page(path, "work.md.j2", work.title, None, body=body.html, **views.work_page(work, cat, related.get(work.id, [])))
         elif vis is Visibility.STUB:
             pages[path] = r.page(path, "stub.md.j2", work.title, {"search": {"exclude": True}, "koc_offline": True}, **views.stub_page(work, cat))
@@ -174,6 +178,11 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
         key = f"works/{stem}.md"
         if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
             pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
+
+
+def _local_images(work) -> list[str]:
+    paths = [work.cover] if work.cover and not work.cover.startswith("https://") else []
+    return paths + [m.src for m in work.media if m.is_local and m.type == "image"]
 
 
 def _local_media(work, body_media) -> list[str]:

@@ -24,6 +24,7 @@ from .model import (
     Work,
     WorkType,
 )
+from .images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from .options import Options
 from .rights import Edition, Visibility, days_left, stub_reason, visibility
 from .scoring import Standing, contributor_stats, find_records, rank_contributors
@@ -143,7 +144,7 @@ def make_card(work: Work, cat: Catalog) -> WorkCard:
         type_label=TYPE_LABELS[work.type],
         date=work.date.isoformat(),
         summary=work.summary,
-        cover=work.cover,
+        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not work.cover.startswith("https://") else work.cover,
         credits=credit_views(work, cat.library.contributors),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
         expiry_days=left if left is not None and 0 <= left < cat.options.expiry_warning_days else None,
@@ -191,7 +192,8 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
         "feedback": ev.feedback if ev and cat.internal else "",
         "reviewer": ev.reviewer if ev and cat.internal else "",
         "reuse": work.reuse,
-        "images": [m for m in work.media if m.type == "image"],
+        "cover": _image(work.cover, "") if work.cover else None,
+        "images": [_image(m.src, m.caption) for m in work.media if m.type == "image"],
         "videos": [m for m in work.media if m.type == "video"],
         "links": [m for m in work.media if m.type == "link"],
         "related": [cat.cards[r] for r in related if r in cat.cards],
@@ -199,6 +201,14 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
         "departments": work.departments,
         "draft": cat.visibility[work.id] is Visibility.DRAFT,
     }
+
+
+def _image(src: str, caption: str) -> dict:
+    """A card-sized thumbnail, a page-sized view and the original, all site paths or URLs."""
+    if src.startswith("https://"):
+        return {"thumb": src, "large": src, "original": src, "caption": caption, "local": False}
+    return {"thumb": sized_path(src, CARD_WIDTH), "large": sized_path(src, PAGE_WIDTH), "original": src,
+            "caption": caption, "local": True}
 
 
 def stub_page(work: Work, cat: Catalog) -> dict:
