@@ -237,3 +237,22 @@ def test_works_index_links_one_archive_page_per_year(site):
     assert [a["href"] for a in index.select(".koc-chip")] == ["../archive/2026/", "../archive/2025/"]
     archive = page(site, "archive/2025/")
     assert [a.get_text() for a in archive.select(".koc-table td:first-child a")] == ["首保全记录"]
+
+
+def test_covers_and_gallery_are_resized_and_originals_linked(tmp_path):
+    from PIL import Image
+
+    project = write_library(tmp_path / "p")
+    Image.new("RGB", (3000, 2000), (200, 120, 40)).save(project / "content/media/big.jpg", quality=95)
+    path = project / "content/works/2026/2026-camping-video.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "featured: true", "featured: true\ncover: media/big.jpg\nmedia:\n- {type: image, src: media/big.jpg, caption: 营地}"), encoding="utf-8")
+    site = build(project)
+    with Image.open(site / "media/w640/big.jpg") as small, Image.open(site / "media/w1200/big.jpg") as large:
+        assert small.width == 640 and large.width == 1200
+    assert (site / "media/big.jpg").read_bytes() == (project / "content/media/big.jpg").read_bytes()
+    soup = page(site, "works/2026-camping-video/")
+    assert soup.select_one(".koc-hero-image img")["src"] == "../../media/w1200/big.jpg"
+    assert soup.select_one(".koc-thumb img")["src"] == "../../media/w640/big.jpg"
+    assert soup.select_one(".koc-lightbox a[href='../../media/big.jpg']")
+    assert page(site, "").select_one(".koc-cover img")["src"] == "media/w640/big.jpg"
