@@ -89,7 +89,7 @@ def generate_site(options: Options) -> SiteSources:
 
     # The full-text index updates in a child process while the site renders.
     docs = index_documents(cat)
-    job = IndexJob(options.cache_dir, options.audience, docs)
+    job = IndexJob(options.cache_dir, options.audience, docs, options.index_procs)
     related = related_works(cat.listed, tags.slug, options.related_limit)
     collections = run_collections(library, tags, docs, job)
 
