@@ -256,3 +256,21 @@ def test_covers_and_gallery_are_resized_and_originals_linked(tmp_path):
     assert soup.select_one(".koc-thumb img")["src"] == "../../media/w640/big.jpg"
     assert soup.select_one(".koc-lightbox a[href='../../media/big.jpg']")
     assert page(site, "").select_one(".koc-cover img")["src"] == "media/w640/big.jpg"
+
+
+def test_exported_pages_build_without_the_plugin(tmp_path):
+    """Engine-neutral output: the exported Markdown builds with a plain MkDocs config."""
+    import subprocess
+    import sys
+
+    project = write_library(tmp_path / "p")
+    out = tmp_path / "export"
+    assert koc("export", str(out), "--as-of", "2026-06-01", project=project) == 0
+    cfg = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    cfg = cfg.split("plugins:")[0].replace("docs_dir: site_templates/docs", f"docs_dir: {out}")
+    cfg = cfg.replace("custom_dir: site_templates/overrides", f"custom_dir: {project / 'site_templates/overrides'}")
+    (tmp_path / "plain.yml").write_text(cfg + "markdown_extensions: [admonition, attr_list, tables, toc]\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "plain.yml"), "-d", str(tmp_path / "s")], check=True)
+    soup = page(tmp_path / "s", "works/2026-camping-video/")
+    assert [a.get_text() for a in soup.select(".koc-credit-box li a")] == ["阿丽", "小博"]
+    assert (tmp_path / "s/contributors/alice/index.html").exists()
