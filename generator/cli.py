@@ -131,12 +131,17 @@ def cmd_search(args) -> int:
     except ValueError as exc:
         print(f"查询无效：{exc}", file=sys.stderr)
         return 2
-    if args.json:
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    _emit(result, args.json, lambda: render_terminal(result, Console()))
+    return 0
+
+
+def _emit(data, as_json: bool, show) -> None:
+    """Stable JSON for tools, or the human view."""
+    if as_json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        render_terminal(result, Console())
-    return 0
+        show()
 
 
 def cmd_stats(args) -> int:
@@ -152,11 +157,7 @@ def cmd_stats(args) -> int:
         print_problems(errors, "text", sys.stderr)
         print("（统计只包含通过校验的作品）", file=sys.stderr)
     stats = library_stats(checked.library, opts.as_of)
-    if args.json:
-        json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print_stats(stats, Console())
+    _emit(stats, args.json, lambda: print_stats(stats, Console()))
     return 0
 
 
