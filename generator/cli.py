@@ -87,7 +87,7 @@ def cmd_serve(args) -> int:
     # Errors show in the terminal and on the pages instead of stopping the preview.
     os.environ["KOC_PREVIEW"] = "1"
     serve(config_file=str(Path(args.project).resolve() / "mkdocs.yml"), open_in_browser=False,
-          dev_addr=args.dev_addr, livereload=True)
+          dev_addr=args.dev_addr, livereload=True, build_type="dirty")
     return 0
 
 

@@ -109,7 +109,27 @@ def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> YamlSource | 
     return YamlSource(path, shown, data)
 
 
+# Parsed works by (path, mtime, size), for the life of the process: `koc serve`
+# rebuilds in one process and re-reads only the files that were saved.
+_PARSED: dict[tuple, WorkSource] = {}
+
+
 def _read_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:
+    st = path.stat()
+    key = (str(path), shown, st.st_mtime_ns, st.st_size)
+    if key in _PARSED:
+        return _PARSED[key]
+    found: list[Problem] = []
+    work = _parse_work(path, shown, found)
+    problems.extend(found)
+    if work is not None and not found:
+        if len(_PARSED) > 100_000:
+            _PARSED.clear()
+        _PARSED[key] = work
+    return work
+
+
+def _parse_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:
     text = _read_text(path, shown, problems)
     if text is None:
         return None

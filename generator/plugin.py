@@ -20,6 +20,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .model import Audience
 from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
+from .page_cache import materialise, theme_salt
 from .problems import ProblemsError
 from .site import SiteSources, generate_site
 
@@ -94,8 +95,15 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
-        for path, markdown in sorted(self.sources.pages.items()):
-            files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+        if self.options.preview:
+            # File-backed pages let `serve --dirty` rebuild only what changed.
+            salt = theme_salt(self.options.templates_dir, Path(config.config_file_path))
+            on_disk = materialise(self.sources.pages, self.options.cache_dir / "preview-pages", salt)
+            for path, source in sorted(on_disk.items()):
+                files.append(File.generated(config, path, abs_src_path=str(source), inclusion=InclusionLevel.NOT_IN_NAV))
+        else:
+            for path, markdown in sorted(self.sources.pages.items()):
+                files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
         for path, source in sorted(self.sources.assets.items()):
             files.append(File.generated(config, path, abs_src_path=str(source)))
         return files

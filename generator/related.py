@@ -23,6 +23,20 @@ _UNITS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[A-Za-z][A-Za-z0-9]+")
 KEY_TERMS = 20
 
 
+# Term counts by work content hash, kept for the life of the process
+# (`koc serve` rebuilds in one process, so unchanged works are not counted again).
+_TERMS: dict[tuple[str, str], Counter] = {}
+
+
+def _work_terms(w: Work) -> Counter:
+    key = (w.id, w.content_hash)
+    if key not in _TERMS:
+        if len(_TERMS) > 100_000:
+            _TERMS.clear()
+        _TERMS[key] = _terms(f"{w.title} {w.title} {w.body}")
+    return _TERMS[key]
+
+
 def _terms(text: str) -> Counter:
     counts = Counter()
     for run in _UNITS.findall(text):
@@ -35,7 +49,7 @@ def _terms(text: str) -> Counter:
 
 def related_works(works: list[Work], tag_slug, limit: int = 5) -> dict[str, list[str]]:
     """For each work, up to `limit` other works of `works`, best first, ties by id."""
-    counts = {w.id: _terms(f"{w.title} {w.title} {w.body}") for w in works}
+    counts = {w.id: _work_terms(w) for w in works}
     df = Counter(t for c in counts.values() for t in c)
     n = len(works)
     idf = {t: math.log(1 + n / d) for t, d in df.items()}

@@ -8,11 +8,12 @@ hands to MkDocs as virtual files and `koc export` writes to a folder.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import views
-from .body import render_body
+from .body import Body, render_body
+from .derived_cache import cached_json
 from .load import load_library
 from .model import Use
 from .options import Options
@@ -109,7 +110,7 @@ def generate_site(options: Options) -> SiteSources:
         vis = cat.visibility[work.id]
         path = f"works/{work.id}.md"
         if vis in (Visibility.LISTED, Visibility.DRAFT):
-            body = render_body(work.body, "../../", options.embed_hosts)
+            body = _body(work, options)
             for src in _local_media(work, body.local_media):
                 out.assets[src] = options.content_dir / src
             for src in _local_images(work):
@@ -178,6 +179,16 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
         key = f"works/{stem}.md"
         if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
             pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
+
+
+# Bump when body rendering changes, so cached bodies are made anew.
+BODY_VERSION = 1
+
+
+def _body(work, options: Options) -> Body:
+    data = cached_json(options.cache_dir, "bodies", [BODY_VERSION, work.body, list(options.embed_hosts)],
+                       lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
+    return Body(data["html"], tuple(data["local_media"]))
 
 
 def _local_images(work) -> list[str]:

@@ -64,6 +64,10 @@ def test_koc_serve_rebuilds_when_a_work_is_saved(tmp_path):
         path = project / W
         path.write_text(path.read_text(encoding="utf-8").replace("带娃露营两天一夜", "带娃露营三天两夜"), encoding="utf-8")
         _wait_for(url, lambda html: "带娃露营三天两夜" in html)
+        # Only changed pages are rebuilt, but every listing that shows the work is among them.
+        for listing in ("", "scenarios/camping/", "contributors/alice/", "tags/xu-hang/"):
+            assert "带娃露营三天两夜" in _get(f"http://127.0.0.1:{port}/{listing}"), listing
+        assert "带娃露营两天一夜" not in _get(f"http://127.0.0.1:{port}/")
         # A mistake does not stop the server: the page explains it.
         path.write_text(path.read_text(encoding="utf-8").replace("type: video", "type: vlog"), encoding="utf-8")
         html = _wait_for(url, lambda html: "koc-problems" in html)
