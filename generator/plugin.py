@@ -109,9 +109,16 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         return files
 
     def on_post_build(self, config):
-        # The whoosh index was updating beside the build; a failure there fails the build.
-        if self.sources is not None and self.sources.index_job is not None:
-            self.sources.index_job.wait()
+        # Both indexes were built beside the site; a failure in either fails the build.
+        if self.sources is not None:
+            if self.sources.search_job is not None:
+                self.sources.search_job.write(Path(config.site_dir))
+            if self.sources.index_job is not None:
+                self.sources.index_job.wait()
+
+    def on_build_error(self, error):
+        if self.sources is not None and self.sources.search_job is not None:
+            self.sources.search_job.cancel()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))

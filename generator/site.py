@@ -23,6 +23,7 @@ from .rights import Visibility
 from .scoring import rank_contributors
 from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from .index_job import IndexJob, facet_index, uses_text
+from .site_search import SearchBundleJob, filter_labels, search_records
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
 from .related import related_works
 from .search_query import QueryError, collection_ids, make_resolver, parse_query
@@ -35,6 +36,7 @@ class SiteSources:
     assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
     problems: list[Problem] = field(default_factory=list)  # warnings only
     index_job: IndexJob | None = None
+    search_job: SearchBundleJob | None = None  # the browser's Pagefind bundle, indexing meanwhile
 
     @property
     def index_report(self) -> SyncReport | None:
@@ -106,11 +108,13 @@ def generate_site(options: Options) -> SiteSources:
     for year, view in archive.items():
         pages[f"archive/{year}.md"] = r.page(f"archive/{year}.md", "archive.md.j2", f"{year} 年的作品", {"search": {"exclude": True}}, **view)
 
+    bodies: dict[str, str] = {}
     for work in library.works:
         vis = cat.visibility[work.id]
         path = f"works/{work.id}.md"
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             body = _body(work, options)
+            bodies[work.id] = body.html
             for src in _local_media(work, body.local_media):
                 out.assets[src] = options.content_dir / src
             for src in _local_images(work):
@@ -150,7 +154,9 @@ def generate_site(options: Options) -> SiteSources:
                                             **views.hall_of_fame_page(cat, standings))
     if options.preview:
         _problem_pages(checked.problems, library, r, pages)
-    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing, **views.finder_page(cat))
+    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing,
+                                      labels=filter_labels(cat), **views.finder_page(cat))
+    out.search_job = SearchBundleJob(search_records(cat, bodies))
     return out
 
 

@@ -103,3 +103,22 @@ def page(site: Path, url: str) -> BeautifulSoup:
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def site_files(site: Path):
+    """(relative path, bytes) of every file of a built site; gzip files (Pagefind's
+    bundle) decompressed and its word separators (U+200B) removed, so that a
+    string hidden in a compressed index is found as well."""
+    import gzip
+
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            yield path.relative_to(site).as_posix(), data.replace("\u200b".encode(), b"")
+
+
+def bundle_text(site: Path) -> str:
+    """All text of the site's Pagefind bundle, decompressed."""
+    return "".join(data.decode("utf-8", "replace") for rel, data in site_files(site) if rel.startswith("pagefind/"))

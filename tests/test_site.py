@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import CONTRIBUTORS, DEFAULT_WORKS, build, koc, page, tree_bytes, work, write_library
+from conftest import CONTRIBUTORS, DEFAULT_WORKS, build, bundle_text, koc, page, site_files, tree_bytes, work, write_library
 
 SPEC_PAGES = [
     "", "works/2026-camping-video/", "tags/", "tags/xu-hang/", "scenarios/", "scenarios/camping/", "models/",
@@ -121,23 +121,23 @@ def test_leaderboard_weights_are_plugin_options(tmp_path):
 def test_private_fields_reach_no_output_file(site):
     secrets = [v for person in CONTRIBUTORS.values() for v in (person.get("private") or {}).values()]
     assert secrets
-    for path in site.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            for secret in secrets:
-                assert secret.encode() not in data, (secret, path)
+    for rel, data in site_files(site):
+        for secret in secrets:
+            assert secret.encode() not in data, (secret, rel)
 
 
 def test_internal_feedback_only_in_internal_edition(tmp_path):
     project = write_library(tmp_path / "p")
     internal = build(project)
     assert "内部意见甲" in (internal / "works/2026-camping-video/index.html").read_text(encoding="utf-8")
-    dealer = build(project, "--audience", "dealer")
+    assert "首保全记录" in bundle_text(internal)
+    build(project, "--audience", "dealer", "--site-dir", str(tmp_path / "dealer"))
+    dealer = tmp_path / "dealer"
     html = (dealer / "works/2026-camping-video/index.html").read_text(encoding="utf-8")
     assert "内部意见甲" not in html and "运营-周" not in html and "经销商版" in html
     # Only works usable at dealer meetings exist in the dealer edition.
     assert sorted(p.name for p in (dealer / "works").iterdir() if p.is_dir()) == ["2026-camping-video"]
-    assert "首保全记录" not in (dealer / "search/search_index.json").read_text(encoding="utf-8")
+    assert "首保全记录" not in bundle_text(dealer) and "带娃露营两天一夜" in bundle_text(dealer)
 
 
 def test_expired_and_withdrawn_works_keep_a_stub_and_leave_listings(tmp_path):
@@ -151,7 +151,7 @@ def test_expired_and_withdrawn_works_keep_a_stub_and_leave_listings(tmp_path):
         soup = page(site, f"works/{wid}/")
         assert reason in soup.select_one(".koc-stub").get_text()
     assert not (site / "works/wip").exists()
-    everything = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html")) + (site / "search/search_index.json").read_text(encoding="utf-8")
+    everything = "".join(data.decode("utf-8", "replace") for _, data in site_files(site))
     for secret in ("过期正文秘密", "撤回正文秘密", "草稿正文秘密"):
         assert secret not in everything
     for url in ("", "tags/hou-bei-xiang/", "scenarios/camping/", "training/", "works/"):
@@ -213,11 +213,16 @@ def test_footer_shows_as_of_date_and_edition(site):
     assert "数据截至 2026-06-01 · 内部版" in page(site, "").get_text()
 
 
-def test_site_search_index_segments_chinese(site):
-    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
-    assert index["config"]["lang"] == ["zh"]
-    work_docs = [d for d in index["docs"] if d["location"].startswith("works/2026-camping-video/")]
-    assert any("\u200b" in d["text"] for d in work_docs), "jieba segmentation did not run"
+def test_search_bundle_holds_the_listed_works_segmented(site):
+    import gzip
+
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["zh"] and entry["languages"]["zh"]["page_count"] == 3
+    fragments = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in (site / "pagefind/fragment").iterdir()]
+    urls = sorted(json.loads(f[len("pagefind_dcd"):])["url"] for f in fragments)
+    assert urls == ["/works/2025-maintenance-article/", "/works/2026-camping-video/", "/works/2026-family-qa/"]
+    assert any("\u200b" in f for f in fragments), "Chinese was not segmented"
+    assert not (site / "search").exists()  # Material's lunr index is not built
 
 
 def test_term_pages_are_paginated(tmp_path):
