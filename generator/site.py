@@ -154,7 +154,7 @@ def generate_site(options: Options) -> SiteSources:
                                             **views.hall_of_fame_page(cat, standings))
     if options.preview:
         _problem_pages(checked.problems, library, r, pages)
-    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", listing,
+    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", dict(listing, hide=["navigation", "toc"]),
                                       labels=filter_labels(cat), **views.finder_page(cat))
     out.search_job = SearchBundleJob(search_records(cat, bodies))
     return out

@@ -390,10 +390,9 @@ def edition_info(cat: Catalog) -> dict:
 
 
 
+FINDER_FACETS = (("type", "类型"), ("scenario", "场景"), ("model", "车型"), ("use", "可用于"), ("year", "年份"),
+                 ("contributor", "贡献者"), ("tag", "标签"))
+
+
 def finder_page(cat: Catalog) -> dict:
-    lib = cat.library
-    return {
-        "scenarios": [r for r in term_refs(lib.taxonomy.scenarios, cat.by_scenario, "scenarios") if r.count],
-        "models": [r for r in term_refs(lib.taxonomy.models, cat.by_model, "models") if r.count],
-        "total": len(cat.listed),
-    }
+    return {"facets": FINDER_FACETS, "total": len(cat.listed)}

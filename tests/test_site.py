@@ -279,3 +279,12 @@ def test_exported_pages_build_without_the_plugin(tmp_path):
     soup = page(tmp_path / "s", "works/2026-camping-video/")
     assert [a.get_text() for a in soup.select(".koc-credit-box li a")] == ["阿丽", "小博"]
     assert (tmp_path / "s/contributors/alice/index.html").exists()
+
+
+def test_finder_page_works_without_javascript(site):
+    soup = page(site, "finder/")
+    fallback = soup.find("noscript")
+    links = {a["href"] for a in fallback.find_all("a")}
+    assert {"../scenarios/", "../models/", "../tags/", "../training/", "../dealer-meetings/"} <= links
+    labels = json.loads(soup.find("script", id="koc-finder-labels").string)
+    assert labels["scenario"]["family-weekend"] == "周末亲子出游" and labels["type"]["video"] == "视频"

@@ -1,0 +1,120 @@
+// Case finder: Pagefind search with facet filters; the whole state lives in the URL.
+const root = document.getElementById("koc-finder");
+const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
+const PAGE = 24;
+
+if (root) {
+  const base = new URL(root.dataset.base, location.href);
+  const labels = JSON.parse(document.getElementById("koc-finder-labels").textContent);
+  const form = root.querySelector(".koc-finder__form");
+  const input = form.querySelector("[name=q]");
+  const sortSelect = form.querySelector("[name=sort]");
+  const status = form.querySelector(".koc-finder__status");
+  const list = root.querySelector(".koc-finder__results ul");
+  const more = root.querySelector(".koc-finder__more");
+  const selects = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[name=${f}]`)]));
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  let pagefind, results = [], shown = 0, seq = 0;
+
+  function readUrl() {
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    sortSelect.value = ["score", "relevance"].includes(params.get("sort")) ? params.get("sort") : "date";
+    for (const f of FACETS) fillOptions(f, {}, params.get(f) || "");
+  }
+
+  function state() {
+    const filters = {};
+    for (const f of FACETS) if (selects[f].value) filters[f] = selects[f].value;
+    return { q: input.value.trim(), sort: sortSelect.value, filters };
+  }
+
+  function writeUrl(s) {
+    const params = new URLSearchParams();
+    if (s.q) params.set("q", s.q);
+    for (const [f, v] of Object.entries(s.filters)) params.set(f, v);
+    if (s.sort !== "date") params.set("sort", s.sort);
+    const query = params.toString();
+    history.replaceState(null, "", query ? `?${query}` : location.pathname);
+  }
+
+  // Options of one facet: every known value, with its count under the other filters.
+  function fillOptions(facet, counts, selected) {
+    const select = selects[facet];
+    const values = Object.keys(labels[facet] || {});
+    const known = counts && Object.keys(counts).length;
+    select.innerHTML = `<option value="">全部</option>` + values
+      .filter((v) => !known || counts[v] || v === selected)
+      .map((v) => `<option value="${esc(v)}"${v === selected ? " selected" : ""}>${esc(labels[facet][v])}${known ? `（${counts[v] || 0}）` : ""}</option>`)
+      .join("");
+    select.value = selected;
+  }
+
+  async function find(s) {
+    const term = s.q || null;
+    const sort = s.sort === "relevance" && term ? undefined : { [s.sort === "relevance" ? "date" : s.sort]: "desc" };
+    return pagefind.search(term, { filters: s.filters, sort });
+  }
+
+  async function run() {
+    const mine = ++seq;
+    const s = state();
+    writeUrl(s);
+    status.textContent = "正在查找…";
+    const search = await find(s);
+    if (mine !== seq) return;
+    // Counts for a facet ignore that facet's own choice, so the other options stay reachable.
+    for (const f of FACETS) {
+      let counts = search.filters?.[f] || {};
+      if (s.filters[f]) {
+        const others = { ...s.filters };
+        delete others[f];
+        counts = (await find({ ...s, filters: others })).filters?.[f] || {};
+        if (mine !== seq) return;
+      }
+      fillOptions(f, counts, s.filters[f] || "");
+    }
+    results = search.results;
+    shown = 0;
+    list.innerHTML = "";
+    status.textContent = results.length ? `共 ${results.length} 件作品` : "没有符合条件的作品，试试放宽筛选条件。";
+    root.dataset.total = String(results.length);
+    await showMore(mine);
+  }
+
+  async function showMore(mine = seq) {
+    const page = await Promise.all(results.slice(shown, shown + PAGE).map((r) => r.data()));
+    if (mine !== seq) return;
+    shown += page.length;
+    list.insertAdjacentHTML("beforeend", page.map(card).join(""));
+    more.hidden = shown >= results.length;
+  }
+
+  function card(d) {
+    const m = d.meta;
+    const image = m.image ? `<a class="koc-cover" href="${esc(d.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
+    const stars = m.score ? `<span class="koc-stars">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
+    const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use">${esc(u)}</span>`).join("");
+    const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
+    return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
+      `<p class="koc-card-title"><a href="${esc(d.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
+      (input.value.trim() ? `<p class="koc-card-summary">${d.excerpt}</p>` : "") +
+      `<p class="koc-card-uses">${uses}${warn}</p></li>`;
+  }
+
+  async function start() {
+    form.hidden = false;
+    readUrl();
+    pagefind = await import(new URL("pagefind/pagefind.js", base).href);
+    await pagefind.options({ baseUrl: base.pathname, excerptLength: 30 });
+    await pagefind.init();
+    let timer;
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 200); });
+    form.addEventListener("change", (e) => { if (e.target !== input) run(); });
+    form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    more.addEventListener("click", () => showMore());
+    await run();
+  }
+
+  start().catch((err) => { status.textContent = `案例查找加载失败：${err}`; });
+}

@@ -1,0 +1,161 @@
+"""Browser tests: the built site in headless Chromium (Debian's package) via Playwright.
+
+Skipped, with the reason printed, when /usr/bin/chromium is missing; `.ci/run`
+installs it. Never `playwright install`: browsers cannot be downloaded here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from conftest import CONTRIBUTORS, build, work, write_library
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+DEALER = {"uses": ["training", "dealer_meeting"], "expires": None}
+
+WORKS = {
+    "camp-video": work("带娃露营两天一夜", "video", "2026-03-01", ["alice"], "第二排放平以后，孩子在车里睡得很香。营地旁边有一棵蓝鲸形状的老樟树。",
+                       scenarios=["亲子游", "露营"], models=["L7"], rights=DEALER, evaluation={"score": 5}),
+    "family-video": work("周末去外婆家", "video", "2026-02-01", ["bob"], "高速上孩子一直在看窗外的风车。",
+                         scenarios=["亲子游"], models=["S5"], rights=DEALER, evaluation={"score": 3}),
+    "family-photo": work("亲子游图集", "photo", "2025-10-01", ["carol"], "十二张照片记录了一个周末。", scenarios=["亲子游"], rights=DEALER),
+    "camp-article": work("露营装备清单", "article", "2025-05-01", ["alice", "bob"], "帐篷、天幕、折叠桌。", scenarios=["露营"], rights=DEALER),
+    "service": work("首保全记录", "article", "2025-09-01", ["bob"], "机油滤芯一起换了。", scenarios=["保养"], models=["S5"],
+                    rights={"uses": ["training"], "expires": dt.date(2026, 6, 20)}),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build(write_library(tmp_path_factory.mktemp("browser") / "p", works=WORKS, contributors=CONTRIBUTORS))
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def pg(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside, errors = [], []
+    page.on("request", lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else outside.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not outside, f"requests left the site: {outside}"
+    assert not errors, errors
+
+
+def finder_ready(pg):
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+
+
+def test_header_search_finds_a_word_only_in_a_body(pg, server):
+    pg.goto(server)
+    pg.fill(".koc-search__input", "老樟树")
+    pg.wait_for_selector(".koc-search__hit", timeout=15000)
+    titles = [e.inner_text() for e in pg.query_selector_all(".koc-search__title")]
+    assert titles == ["带娃露营两天一夜"]
+    assert "<mark>" in pg.inner_html(".koc-search__excerpt")
+    pg.click(".koc-search__hit")
+    pg.wait_for_url("**/works/camp-video/")
+
+
+def test_finder_url_filters_show_exactly_the_matching_works_and_counts(pg, server):
+    pg.goto(server + "finder/?scenario=family-weekend&type=video")
+    finder_ready(pg)
+    titles = sorted(e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title"))
+    assert titles == ["周末去外婆家", "带娃露营两天一夜"]
+    assert pg.inner_text(".koc-finder__status") == "共 2 件作品"
+    assert pg.input_value("select[name=scenario]") == "family-weekend" and pg.input_value("select[name=type]") == "video"
+    # Type counts ignore the type choice itself: within 周末亲子出游 there are 2 videos and 1 photo set.
+    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=type] option")}
+    assert options["video"].endswith("（2）") and options["photo"].endswith("（1）") and "article" not in options
+    # Scenario counts under type=video: 2 family trips, 1 camping.
+    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=scenario] option")}
+    assert options["family-weekend"].endswith("（2）") and options["camping"].endswith("（1）")
+
+
+def test_changing_a_filter_updates_the_url_and_reload_restores_it(pg, server):
+    pg.goto(server + "finder/")
+    finder_ready(pg)
+    assert pg.inner_text(".koc-finder__status") == "共 5 件作品"
+    pg.select_option("select[name=scenario]", "camping")
+    pg.wait_for_function("location.search.includes('scenario=camping')")
+    pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 2 件作品'")
+    pg.select_option("select[name=sort]", "score")
+    pg.wait_for_function("location.search.includes('sort=score')")
+    pg.fill(".koc-finder__q", "帐篷")
+    pg.wait_for_function("location.search.includes('q=')")
+    query = parse_qs(urlsplit(pg.url).query)
+    assert query == {"scenario": ["camping"], "sort": ["score"], "q": ["帐篷"]}
+    pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 1 件作品'")
+    pg.reload()
+    finder_ready(pg)
+    assert pg.input_value("select[name=scenario]") == "camping"
+    assert pg.input_value("select[name=sort]") == "score"
+    assert pg.input_value(".koc-finder__q") == "帐篷"
+    assert [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")] == ["露营装备清单"]
+
+
+def test_finder_sorts_by_score_and_warns_of_expiring_rights(pg, server):
+    pg.goto(server + "finder/?scenario=family-weekend&sort=score")
+    finder_ready(pg)
+    titles = [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")]
+    assert titles[:2] == ["带娃露营两天一夜", "周末去外婆家"]
+    pg.goto(server + "finder/?scenario=maintenance")
+    finder_ready(pg)
+    assert "授权 19 天后到期" in pg.inner_text(".koc-finder__results")
+
+
+def test_first_results_transfer_little(browser, server):
+    page = browser.new_page()
+    sizes = []
+    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+    start = time.monotonic()
+    page.goto(server + "finder/?type=video")
+    finder_ready(page)
+    elapsed = time.monotonic() - start
+    page.close()
+    assert sum(sizes) < 1_000_000, sum(sizes)
+    assert elapsed < 10  # generous: a sanity bound, the real figure is in bench/
+
+
+def test_phone_width_header_search(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server)
+    page.click(".koc-search__toggle")
+    page.fill(".koc-search__input", "风车")
+    page.wait_for_selector(".koc-search__hit", timeout=15000)
+    assert page.inner_text(".koc-search__title") == "周末去外婆家"
+    page.close()
