@@ -11,7 +11,9 @@ index of the facet fields, with the same parser and the same semantics.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import traceback
+import uuid
 
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
@@ -61,7 +63,9 @@ def uses_text(q: wq.Query) -> bool:
 
 def facet_index(docs: list[dict]):
     """An in-memory index of the same documents without their text."""
-    ix = RamStorage().create_index(make_schema())
+    # A name of its own: whoosh spills sortable columns to <tmp>/<indexname>.tmp,
+    # and the default "MAIN" is shared with every other whoosh writer on the machine.
+    ix = RamStorage().create_index(make_schema(), indexname=f"koc-facets-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     writer = ix.writer()
     for doc in docs:
         writer.add_document(**dict(doc, title="", summary="", body=""))

@@ -17,10 +17,12 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 
 from .model import Audience
 from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
 from .page_cache import materialise, theme_salt
+from .page_html import page_html
 from .problems import ProblemsError
 from .site import SiteSources, generate_site
 
@@ -57,6 +59,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         self.sources: SiteSources | None = None
         self.options: Options | None = None
         self.failure: ProblemsError | None = None  # kept for `koc build` to report
+        self._converted: dict[str, dict] = {}
 
     def on_config(self, config):
         cfg = self.config
@@ -107,6 +110,20 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         for path, source in sorted(self.sources.assets.items()):
             files.append(File.generated(config, path, abs_src_path=str(source)))
         return files
+
+    def on_page_markdown(self, markdown, page, config, files):
+        # Generated pages arrive as HTML from page_html (cached); MkDocs gets an empty source.
+        if self.sources is not None and page.file.src_uri in self.sources.pages:
+            self._converted[page.file.src_uri] = page_html(markdown, self.options.cache_dir)
+            return ""
+        return markdown
+
+    def on_page_content(self, html, page, config, files):
+        converted = self._converted.pop(page.file.src_uri, None)
+        if converted is None:
+            return html
+        page.toc = get_toc(converted["toc"])
+        return converted["html"]
 
     def on_post_build(self, config):
         # Both indexes were built beside the site; a failure in either fails the build.
