@@ -39,6 +39,19 @@ _ATTRIBUTES = {
 _LOCAL = re.compile(r'(\s(?:src|href|poster)=")(media/[^"]*)"')
 
 
+_MD: markdown.Markdown | None = None
+
+
+def _converter() -> markdown.Markdown:
+    # One converter, reset per body: building one per call costs more than converting.
+    global _MD
+    if _MD is None:
+        # Body headings shift one level down (## → h3): the page's own sections are h2.
+        _MD = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "toc"],
+                                extension_configs={"toc": {"baselevel": 2}}, output_format="html")
+    return _MD
+
+
 @dataclass(frozen=True)
 class Body:
     html: str
@@ -47,9 +60,7 @@ class Body:
 
 def render_body(text: str, base: str, embed_hosts: tuple[str, ...] = ()) -> Body:
     """Markdown → sanitised HTML; local `media/…` links are made relative to the page (`base`)."""
-    # Body headings shift one level down (## → h3): the page's own sections are h2.
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "toc"],
-                             extension_configs={"toc": {"baselevel": 2}}, output_format="html")
+    html = _converter().reset().convert(text)
     hosts = {h.lower() for h in embed_hosts}
 
     def keep(tag: str, attr: str, value: str) -> str | None:

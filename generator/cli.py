@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .options import Options, resolve_as_of, resolve_audience
+from .plugin_messages import CONTENT_ERRORS
 from .problems import Problem, ProblemsError
 
 
@@ -86,6 +87,7 @@ def cmd_serve(args) -> int:
     os.environ.update({k: v for k, v in _edition_env(args).items() if v})
     # Errors show in the terminal and on the pages instead of stopping the preview.
     os.environ["KOC_PREVIEW"] = "1"
+    print(f"预览地址：http://{args.dev_addr}/ （保存 content/ 或 site_templates/ 下的文件后自动刷新；Ctrl+C 退出）", file=sys.stderr)
     serve(config_file=str(Path(args.project).resolve() / "mkdocs.yml"), open_in_browser=False,
           dev_addr=args.dev_addr, livereload=True, build_type="dirty")
     return 0
@@ -291,7 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
 class _StderrHandler(logging.Handler):
     # Looks sys.stderr up at each record, so redirected or captured output works.
     def emit(self, record):
-        print(f"{record.levelname}: {record.getMessage()}", file=sys.stderr)
+        message = record.getMessage()
+        # `koc build` prints the content problems itself, once, after MkDocs stops.
+        if message.startswith(CONTENT_ERRORS):
+            return
+        # The preview rebuilds only changed pages on purpose; MkDocs' warning about it is noise.
+        if "'dirty' build" in message:
+            return
+        print(f"{record.levelname}: {message}", file=sys.stderr)
 
 
 def _show_mkdocs_log(level=logging.WARNING) -> None:

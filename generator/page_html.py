@@ -19,10 +19,20 @@ EXTENSIONS = ["admonition", "attr_list", "tables", "toc"]
 VERSION = 1
 
 
+_MD: markdown.Markdown | None = None
+
+
+def _converter() -> markdown.Markdown:
+    global _MD
+    if _MD is None:
+        _MD = markdown.Markdown(extensions=EXTENSIONS, extension_configs={"toc": {"permalink": False}})
+    return _MD
+
+
 def page_html(source: str, cache_dir: Path) -> dict:
     """{"html": …, "toc": toc tokens as Python-Markdown's toc extension gives them}."""
     def convert() -> dict:
-        md = markdown.Markdown(extensions=EXTENSIONS, extension_configs={"toc": {"permalink": False}})
+        md = _converter().reset()
         return {"html": md.convert(source), "toc": md.toc_tokens}
 
     return cached_json(cache_dir, "pages", [VERSION, EXTENSIONS, source], convert)

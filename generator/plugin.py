@@ -23,6 +23,7 @@ from .model import Audience
 from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
 from .page_cache import materialise, theme_salt
 from .page_html import page_html
+from .plugin_messages import CONTENT_ERRORS
 from .problems import ProblemsError
 from .site import SiteSources, generate_site
 
@@ -85,7 +86,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             self.sources = generate_site(self.options)
         except ProblemsError as exc:
             self.failure = exc
-            raise PluginError("内容有错误，未生成站点：\n" + str(exc)) from None
+            raise PluginError(CONTENT_ERRORS + "\n" + str(exc)) from None
         for problem in self.sources.problems:
             (log.warning if self.options.preview else log.info)(problem.format())
         config.extra["koc"] = {
