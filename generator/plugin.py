@@ -110,6 +110,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
         for path, source in sorted(self.sources.assets.items()):
             files.append(File.generated(config, path, abs_src_path=str(source)))
+        for path, data in sorted(self.sources.data_files.items()):
+            files.append(File.generated(config, path, content=data))
         return files
 
     def on_page_markdown(self, markdown, page, config, files):

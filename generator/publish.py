@@ -76,6 +76,10 @@ def export_pages(sources: SiteSources, out_dir: Path) -> int:
         target = out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+    for path, data in sources.data_files.items():
+        target = out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     if sources.search_job is not None:
         sources.search_job.write(out_dir)
     if sources.index_job is not None:

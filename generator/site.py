@@ -23,7 +23,7 @@ from .rights import Visibility
 from .scoring import rank_contributors
 from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from .index_job import IndexJob, facet_index, uses_text
-from .site_search import SearchBundleJob, filter_labels, search_records
+from .site_search import SearchBundleJob, filter_labels, finder_data, search_records
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
 from .related import related_works
 from .search_query import QueryError, collection_ids, make_resolver, parse_query
@@ -34,6 +34,7 @@ from .validate import Checked, validate_library
 class SiteSources:
     pages: dict[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown
     assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
+    data_files: dict[str, bytes] = field(default_factory=dict)  # generated non-page files
     problems: list[Problem] = field(default_factory=list)  # warnings only
     index_job: IndexJob | None = None
     search_job: SearchBundleJob | None = None  # the browser's Pagefind bundle, indexing meanwhile
@@ -156,7 +157,9 @@ def generate_site(options: Options) -> SiteSources:
         _problem_pages(checked.problems, library, r, pages)
     pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", dict(listing, hide=["navigation", "toc"]),
                                       labels=filter_labels(cat), **views.finder_page(cat))
-    out.search_job = SearchBundleJob(search_records(cat, bodies))
+    records = search_records(cat, bodies)
+    out.search_job = SearchBundleJob(records)
+    out.data_files.update(finder_data(records))
     return out
 
 

@@ -140,14 +140,17 @@ def test_finder_sorts_by_score_and_warns_of_expiring_rights(pg, server):
 
 def test_first_results_transfer_little(browser, server):
     page = browser.new_page()
-    sizes = []
-    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+    sizes, urls = [], []
+    page.on("requestfinished", lambda r: (sizes.append(r.sizes()["responseBodySize"]), urls.append(r.url)))
     start = time.monotonic()
     page.goto(server + "finder/?type=video")
     finder_ready(page)
     elapsed = time.monotonic() - start
     page.close()
     assert sum(sizes) < 1_000_000, sum(sizes)
+    # Filters alone are answered from finder/data/, never from Pagefind's whole word index.
+    assert not [u for u in urls if "/pagefind/" in u], urls
+    assert any(u.endswith("finder/data/facets.json") for u in urls)
     assert elapsed < 10  # generous: a sanity bound, the real figure is in bench/
 
 

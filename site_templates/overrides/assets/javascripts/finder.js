@@ -1,4 +1,6 @@
-// Case finder: Pagefind search with facet filters; the whole state lives in the URL.
+// Case finder: the whole state lives in the URL. With words, Pagefind searches and
+// counts; with filters only, the compact finder/data/ files answer (Pagefind would
+// download its whole word index for a search without words).
 const root = document.getElementById("koc-finder");
 const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
 const PAGE = 24;
@@ -14,7 +16,8 @@ if (root) {
   const more = root.querySelector(".koc-finder__more");
   const selects = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[name=${f}]`)]));
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  let pagefind, results = [], shown = 0, seq = 0;
+  let pagefind, facetData, results = [], shown = 0, seq = 0;
+  const shards = new Map();
 
   function readUrl() {
     const params = new URLSearchParams(location.search);
@@ -51,9 +54,50 @@ if (root) {
   }
 
   async function find(s) {
-    const term = s.q || null;
-    const sort = s.sort === "relevance" && term ? undefined : { [s.sort === "relevance" ? "date" : s.sort]: "desc" };
-    return pagefind.search(term, { filters: s.filters, sort });
+    if (!s.q) return findLocal(s);
+    if (!pagefind) {
+      pagefind = await import(new URL("pagefind/pagefind.js", base).href);
+      await pagefind.options({ baseUrl: base.pathname, excerptLength: 30 });
+      await pagefind.init();
+    }
+    const sort = s.sort === "relevance" ? undefined : { [s.sort]: "desc" };
+    const search = await pagefind.search(s.q, { filters: s.filters, sort });
+    return { filters: search.filters, results: search.results.map((r) => ({ data: async () => fromPagefind(await r.data()) })) };
+  }
+
+  const fromPagefind = (d) => ({ ...d.meta, url: d.url, excerpt: d.excerpt });
+
+  async function loadFacets() {
+    if (!facetData) {
+      facetData = await (await fetch(new URL("finder/data/facets.json", base))).json();
+      facetData.code = Object.fromEntries(facetData.facets.map((f) => [f, Object.fromEntries(facetData.values[f].map((v, i) => [v, i]))]));
+    }
+    return facetData;
+  }
+
+  // Filters only: match, count and sort the compact rows in the browser.
+  async function findLocal(s) {
+    const data = await loadFacets();
+    const col = (f) => 2 + data.facets.indexOf(f);
+    const wanted = Object.entries(s.filters).map(([f, v]) => [col(f), data.code[f][v] ?? -1]);
+    const matches = (row, skip) => wanted.every(([c, code]) => c === skip || row[c].includes(code));
+    const hits = [];
+    data.rows.forEach((row, i) => { if (matches(row)) hits.push(i); });
+    if (s.sort === "score") hits.sort((a, b) => data.rows[b][1] - data.rows[a][1] || a - b);
+    const filters = {};
+    for (const f of data.facets) {
+      const c = col(f), counts = {};
+      data.rows.forEach((row) => { if (matches(row, c)) for (const code of row[c]) counts[data.values[f][code]] = (counts[data.values[f][code]] || 0) + 1; });
+      filters[f] = counts;
+    }
+    return { filters, local: true, results: hits.map((i) => ({ data: () => card(i) })) };
+  }
+
+  async function card(i) {
+    const n = Math.floor(i / facetData.shard);
+    if (!shards.has(n)) shards.set(n, fetch(new URL(`finder/data/cards-${n}.json`, base)).then((r) => r.json()));
+    const [url, title, type, date, credits, uses, expiring, score, image] = (await shards.get(n))[i % facetData.shard];
+    return { url: new URL(url.slice(1), base).pathname, title, type, date, credits, uses, expiring, score, image, excerpt: "" };
   }
 
   async function run() {
@@ -66,7 +110,7 @@ if (root) {
     // Counts for a facet ignore that facet's own choice, so the other options stay reachable.
     for (const f of FACETS) {
       let counts = search.filters?.[f] || {};
-      if (s.filters[f]) {
+      if (s.filters[f] && !search.local) {
         const others = { ...s.filters };
         delete others[f];
         counts = (await find({ ...s, filters: others })).filters?.[f] || {};
@@ -78,36 +122,33 @@ if (root) {
     shown = 0;
     list.innerHTML = "";
     status.textContent = results.length ? `共 ${results.length} 件作品` : "没有符合条件的作品，试试放宽筛选条件。";
-    root.dataset.total = String(results.length);
     await showMore(mine);
+    // Set once the first cards are on screen: tests and the benchmark wait for it.
+    if (mine === seq) root.dataset.total = String(results.length);
   }
 
   async function showMore(mine = seq) {
     const page = await Promise.all(results.slice(shown, shown + PAGE).map((r) => r.data()));
     if (mine !== seq) return;
     shown += page.length;
-    list.insertAdjacentHTML("beforeend", page.map(card).join(""));
+    list.insertAdjacentHTML("beforeend", page.map(cardHtml).join(""));
     more.hidden = shown >= results.length;
   }
 
-  function card(d) {
-    const m = d.meta;
-    const image = m.image ? `<a class="koc-cover" href="${esc(d.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
+  function cardHtml(m) {
+    const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
     const stars = m.score ? `<span class="koc-stars">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
     const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use">${esc(u)}</span>`).join("");
     const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
     return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
-      `<p class="koc-card-title"><a href="${esc(d.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
-      (input.value.trim() ? `<p class="koc-card-summary">${d.excerpt}</p>` : "") +
+      `<p class="koc-card-title"><a href="${esc(m.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
+      (m.excerpt ? `<p class="koc-card-summary">${m.excerpt}</p>` : "") +
       `<p class="koc-card-uses">${uses}${warn}</p></li>`;
   }
 
   async function start() {
     form.hidden = false;
     readUrl();
-    pagefind = await import(new URL("pagefind/pagefind.js", base).href);
-    await pagefind.options({ baseUrl: base.pathname, excerptLength: 30 });
-    await pagefind.init();
     let timer;
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 200); });
     form.addEventListener("change", (e) => { if (e.target !== input) run(); });
