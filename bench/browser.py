@@ -44,7 +44,9 @@ def main(argv=None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page()
-        page.goto(base)
+        # A page the dealer already has open, fully loaded: the figures are the search's alone.
+        page.goto(base + "about/")
+        page.wait_for_load_state("networkidle")
         sizes = []
         page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
         start = time.perf_counter()

@@ -3,7 +3,7 @@
 // download its whole word index for a search without words).
 const root = document.getElementById("koc-finder");
 const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
-const PAGE = 24;
+const PAGE = 12;
 
 if (root) {
   const base = new URL(root.dataset.base, location.href);
@@ -107,24 +107,24 @@ if (root) {
     status.textContent = "正在查找…";
     const search = await find(s);
     if (mine !== seq) return;
-    // Counts for a facet ignore that facet's own choice, so the other options stay reachable.
-    for (const f of FACETS) {
-      let counts = search.filters?.[f] || {};
-      if (s.filters[f] && !search.local) {
-        const others = { ...s.filters };
-        delete others[f];
-        counts = (await find({ ...s, filters: others })).filters?.[f] || {};
-        if (mine !== seq) return;
-      }
-      fillOptions(f, counts, s.filters[f] || "");
-    }
     results = search.results;
     shown = 0;
     list.innerHTML = "";
     status.textContent = results.length ? `共 ${results.length} 件作品` : "没有符合条件的作品，试试放宽筛选条件。";
+    // Cards and counts at once. Counts for a facet ignore that facet's own choice,
+    // so the other options stay reachable (the local path computes them that way).
+    const counting = Promise.all(FACETS.map(async (f) => {
+      if (!s.filters[f] || search.local) return search.filters?.[f] || {};
+      const others = { ...s.filters };
+      delete others[f];
+      return (await find({ ...s, filters: others })).filters?.[f] || {};
+    }));
     await showMore(mine);
-    // Set once the first cards are on screen: tests and the benchmark wait for it.
-    if (mine === seq) root.dataset.total = String(results.length);
+    const counts = await counting;
+    if (mine !== seq) return;
+    FACETS.forEach((f, i) => fillOptions(f, counts[i], s.filters[f] || ""));
+    // Set once cards and counts are on screen: tests and the benchmark wait for it.
+    root.dataset.total = String(results.length);
   }
 
   async function showMore(mine = seq) {
