@@ -7,7 +7,7 @@ import json
 
 import yaml
 
-from conftest import REPO, koc, tree_bytes, write_library
+from conftest import REPO, koc, tree_bytes
 
 
 def test_new_with_flags_passes_check_and_never_overwrites(project, capsys):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import CONTRIBUTORS, build, koc, page, work, write_library
+from conftest import build, koc, page, work, write_library
 from generator.options import Options
 from generator.search_output import search_library
 
