@@ -1,38 +1,22 @@
-"""Generated pages, converted from Markdown to HTML once and cached by content hash.
+"""Generated pages are HTML already: the table of contents, read off their <h2>s.
 
-Our page sources are mostly HTML blocks around a few `##` headings; Python-Markdown
-spends most of a build re-parsing that HTML. The plugin asks for each page's HTML
-and table of contents here: a page whose source did not change since the last
-build is read back from the cache instead of converted again.
+Our templates write every page as HTML blocks (valid Markdown, so exported pages
+still build with any engine), with an explicit ASCII id on each section heading.
+MkDocs would spend most of a cold build re-parsing that HTML with Python-Markdown,
+so the plugin hands the page over as it is, with this table of contents.
+
+Example:
+    >>> page_toc('<h2 id="reuse">复用记录</h2>')
+    [{'level': 2, 'id': 'reuse', 'name': '复用记录', 'children': []}]
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
-import markdown
-
-from .derived_cache import cached_json
-
-# The extensions of mkdocs.yml that our templates use, configured the same way.
-EXTENSIONS = ["admonition", "attr_list", "tables", "toc"]
-VERSION = 1
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
 
 
-_MD: markdown.Markdown | None = None
-
-
-def _converter() -> markdown.Markdown:
-    global _MD
-    if _MD is None:
-        _MD = markdown.Markdown(extensions=EXTENSIONS, extension_configs={"toc": {"permalink": False}})
-    return _MD
-
-
-def page_html(source: str, cache_dir: Path) -> dict:
-    """{"html": …, "toc": toc tokens as Python-Markdown's toc extension gives them}."""
-    def convert() -> dict:
-        md = _converter().reset()
-        return {"html": md.convert(source), "toc": md.toc_tokens}
-
-    return cached_json(cache_dir, "pages", [VERSION, EXTENSIONS, source], convert)
+def page_toc(html: str) -> list[dict]:
+    """Toc tokens in the shape of Python-Markdown's toc extension (what MkDocs' get_toc reads)."""
+    return [{"level": 2, "id": hid, "name": name, "children": []} for hid, name in _H2.findall(html)]

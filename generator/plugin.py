@@ -22,7 +22,7 @@ from mkdocs.structure.toc import get_toc
 from .model import Audience
 from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
 from .page_cache import materialise, theme_salt
-from .page_html import page_html
+from .page_html import page_toc
 from .plugin_messages import CONTENT_ERRORS
 from .problems import ProblemsError
 from .site import SiteSources, generate_site
@@ -60,7 +60,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         self.sources: SiteSources | None = None
         self.options: Options | None = None
         self.failure: ProblemsError | None = None  # kept for `koc build` to report
-        self._converted: dict[str, dict] = {}
+        self._generated: dict[str, str] = {}
 
     def on_config(self, config):
         cfg = self.config
@@ -115,18 +115,18 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
-        # Generated pages arrive as HTML from page_html (cached); MkDocs gets an empty source.
+        # Generated pages are HTML already: MkDocs converts an empty source instead.
         if self.sources is not None and page.file.src_uri in self.sources.pages:
-            self._converted[page.file.src_uri] = page_html(markdown, self.options.cache_dir)
+            self._generated[page.file.src_uri] = markdown
             return ""
         return markdown
 
     def on_page_content(self, html, page, config, files):
-        converted = self._converted.pop(page.file.src_uri, None)
-        if converted is None:
+        generated = self._generated.pop(page.file.src_uri, None)
+        if generated is None:
             return html
-        page.toc = get_toc(converted["toc"])
-        return converted["html"]
+        page.toc = get_toc(page_toc(generated))
+        return generated
 
     def on_post_build(self, config):
         # Both indexes were built beside the site; a failure in either fails the build.
