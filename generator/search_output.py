@@ -16,6 +16,7 @@ from . import views
 from .options import Options
 from .problems import ProblemsError, has_errors
 from .search_query import QueryError, filters_query, make_resolver, parse_query, search
+from .site_search import filter_labels
 
 
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
@@ -55,21 +56,7 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             "snippet": hit.snippet if "<mark>" in hit.snippet else html.escape(work.summary[:120]),
         })
     return {"query": text, "filters": {k: v for k, v in filters.items() if v}, "sort": sort, "total": result.total,
-            "results": rows, "facets": result.facets, "labels": facet_labels(checked.library, cat)}
-
-
-def facet_labels(library, cat) -> dict:
-    """Display names of facet values (slugs and ids in the index)."""
-    from .model import TYPE_LABELS, USE_LABELS
-
-    return {
-        "type": {t.value: label for t, label in TYPE_LABELS.items()},
-        "use": {u.value: label for u, label in USE_LABELS.items()},
-        "scenario": {t.slug: t.label for t in library.taxonomy.scenarios},
-        "model": {t.slug: t.label for t in library.taxonomy.models},
-        "tag": dict(cat.tag_labels),
-        "contributor": {c.id: c.name for c in library.contributors.values()},
-    }
+            "results": rows, "facets": result.facets, "labels": filter_labels(cat)}
 
 
 def render_terminal(result: dict, console) -> None:
