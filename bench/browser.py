@@ -31,14 +31,8 @@ def serve(root: Path):
     return httpd
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("site")
-    ap.add_argument("--query", default="续航")
-    ap.add_argument("--finder", default="type=video")
-    ap.add_argument("--json")
-    args = ap.parse_args(argv)
-    httpd = serve(Path(args.site))
+def measure_browser(site: Path, query: str = "续航", finder: str = "type=video") -> dict:
+    httpd = serve(site)
     base = f"http://127.0.0.1:{httpd.server_port}/"
     figures = {}
     with sync_playwright() as pw:
@@ -50,24 +44,36 @@ def main(argv=None) -> int:
         sizes = []
         page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
         start = time.perf_counter()
-        page.fill(".koc-search__input", args.query)
+        page.fill(".koc-search__input", query)
         page.wait_for_selector(".koc-search__hit", timeout=30000)
         figures["header_search_ms"] = round((time.perf_counter() - start) * 1000)
         figures["header_search_bytes"] = sum(sizes)
         page.close()
 
         page = browser.new_page()
-        sizes = []
-        page.on("requestfinished", lambda r: sizes.append((r.url, r.sizes()["responseBodySize"])))
+        rows = []
+        page.on("requestfinished", lambda r: rows.append((r.url, r.sizes()["responseBodySize"])))
         start = time.perf_counter()
-        page.goto(f"{base}finder/?{args.finder}")
+        page.goto(f"{base}finder/?{finder}")
         page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=30000)
         figures["finder_first_results_ms"] = round((time.perf_counter() - start) * 1000)
-        figures["finder_bytes_total"] = sum(n for _, n in sizes)
-        figures["finder_bytes_search"] = sum(n for url, n in sizes if "/pagefind/" in url)
+        figures["finder_bytes_total"] = sum(n for _, n in rows)
+        figures["finder_bytes_search"] = sum(n for url, n in rows if "/pagefind/" in url)
         figures["finder_results"] = int(page.get_attribute("#koc-finder", "data-total"))
+        page.close()
         browser.close()
     httpd.shutdown()
+    return figures
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("site")
+    ap.add_argument("--query", default="续航")
+    ap.add_argument("--finder", default="type=video")
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    figures = measure_browser(Path(args.site), args.query, args.finder)
     for key, value in figures.items():
         print(f"{key:26} {value}")
     if args.json:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import corpus
 import plain
+from browser import measure_browser
+from search import measure_search
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / ".venv" / "bin" if (REPO / ".venv" / "bin").is_dir() else Path(sys.executable).parent
@@ -140,6 +142,12 @@ def bench_size(n: int, workdir: Path, runs: int, warm: bool) -> dict:
         shutil.rmtree(plain_site, ignore_errors=True)
         plain_runs.append(measure([BIN / "mkdocs", "build", "-q", "-f", base / "plain" / "mkdocs.yml", "-d", plain_site],
                                   base / "plain", logs / f"plain-build-{i}.log"))
+    if project:
+        # The search side: whoosh on this library, and the built site's browser search.
+        result["search"] = measure_search(project)
+        if Path("/usr/bin/chromium").exists():
+            result["browser"] = measure_browser(koc_site, "续航", "type=video")
+            result["browser_text"] = measure_browser(koc_site, "第二排", "q=%E7%BB%AD%E8%88%AA&type=video")
     result["plain"] = summarise(plain_runs, plain_site)
     result["koc"] = summarise(koc_runs, koc_site) if project else {"error": f"{koc} not found (generator not installed yet)"}
     if warm_runs:
@@ -199,6 +207,23 @@ def print_size(result: dict) -> None:
             print(f"  {name}: {col['failed_runs']} of {len(col['runs'])} runs failed; figures from the others")
 
 
+def print_search(result: dict) -> None:
+    search = result.get("search")
+    if search:
+        print(f"  whoosh: full index {search['full_index_s_procs1']} s (1 process), {search['full_index_s_procs2']} s (2); "
+              f"one edited work {search['incremental_one_work_s']} s; koc search p50 {search['query_ms_p50']} ms, "
+              f"p95 {search['query_ms_p95']} ms; index {search['index_mb']} MB")
+    for key, label in (("browser", "filters only"), ("browser_text", "words + filter")):
+        b = result.get(key)
+        if b:
+            print(f"  browser ({label}): header search {b['header_search_ms']} ms, {b['header_search_bytes'] / 1e3:.0f} KB; "
+                  f"finder {b['finder_first_results_ms']} ms, {b['finder_bytes_total'] / 1e3:.0f} KB "
+                  f"({b['finder_bytes_search'] / 1e3:.0f} KB of it Pagefind), {b['finder_results']} results")
+    plain_index = result["plain"].get("site", {}).get("search_index_bytes")
+    if plain_index:
+        print(f"  plain site: its whole search index ({plain_index / 1e6:.1f} MB) is downloaded before a first result")
+
+
 def scaling(results: dict) -> dict:
     """t(N)/t(smallest N) per site; linear growth gives N/smallest."""
     sizes = sorted(results)
@@ -228,6 +253,7 @@ def main(argv=None) -> int:
         results[n] = bench_size(n, args.workdir.resolve(), args.runs, args.warm)
         add_ratios(results[n])
         print_size(results[n])
+        print_search(results[n])
     report = {"as_of": AS_OF, "seed": SEED, "runs": args.runs, "results": results, "scaling": scaling(results)}
     for key, value in report["scaling"].items():
         print(f"\n{key}: koc {fmt(value['koc'])}, plain {fmt(value['plain'])} (linear: {value['linear']})")

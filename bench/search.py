@@ -36,24 +36,16 @@ WORDS = ["续航", "充电", "保养", "露营", "第二排", "座椅", "车机"
          "空调", "导航", "隔音", "底盘", "胎压", "儿童", "长途"]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--works", type=int, default=5000)
-    ap.add_argument("--workdir", default="/tmp/kocbench")
-    ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--json")
-    args = ap.parse_args(argv)
-    root = Path(args.workdir) / f"search-{args.works}"
-    if not (root / "content").exists():
-        corpus.main(["--works", str(args.works), "--seed", "7", "--out", str(root)])
+def measure_search(root: Path, queries: int = 200) -> dict:
+    """Whoosh figures for the library under `root` (its .cache/koc is rebuilt)."""
     opts = Options(project_dir=root, as_of=dt.date(2026, 11, 1)).resolve()
     checked = check_library(opts)
     cat = views.build_catalog(checked.library, opts, checked.tags)
     docs = index_documents(cat)
-    figures = {"works": args.works, "indexed": len(docs)}
+    figures = {"indexed": len(docs)}
 
     for procs in (1, 2):
-        shutil.rmtree(opts.cache_dir, ignore_errors=True)
+        shutil.rmtree(opts.cache_dir / "whoosh", ignore_errors=True)
         ix, _ = open_index(opts.cache_dir, opts.audience)
         start = time.perf_counter()
         sync_index(ix, docs, procs=procs)
@@ -73,7 +65,7 @@ def main(argv=None) -> int:
     types = ["article", "video", "photo", "qa", "review", "story", "report"]
     latencies = []
     with ix.searcher() as searcher:
-        for _ in range(args.queries):
+        for _ in range(queries):
             q = parse_query(rng.choice(WORDS), ix.schema, resolve)
             filters = filters_query({"scenario": rng.choice(scenarios), "type": rng.choice(types)} if rng.random() < .5
                                     else {"scenario": rng.choice(scenarios)})
@@ -83,7 +75,21 @@ def main(argv=None) -> int:
     latencies.sort()
     figures["query_ms_p50"] = round(statistics.median(latencies), 1)
     figures["query_ms_p95"] = round(latencies[int(len(latencies) * .95) - 1], 1)
-    figures["index_mb"] = round(sum(p.stat().st_size for p in opts.cache_dir.rglob("*") if p.is_file()) / 1e6, 1)
+    figures["index_mb"] = round(sum(p.stat().st_size for p in (opts.cache_dir / "whoosh").rglob("*") if p.is_file()) / 1e6, 1)
+    return figures
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--works", type=int, default=5000)
+    ap.add_argument("--workdir", default="/tmp/kocbench")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    root = Path(args.workdir) / f"search-{args.works}"
+    if not (root / "content").exists():
+        corpus.main(["--works", str(args.works), "--seed", "7", "--out", str(root)])
+    figures = {"works": args.works, **measure_search(root, args.queries)}
     for key, value in figures.items():
         print(f"{key:28} {value}")
     if args.json:
