@@ -147,6 +147,10 @@ if (root) {
   }
 
   async function start() {
+    // Words in the URL: fetch Pagefind's script and index meta while the rest starts.
+    if (new URLSearchParams(location.search).get("q")) {
+      import(new URL("pagefind/pagefind.js", base).href).catch(() => {});
+    }
     form.hidden = false;
     readUrl();
     let timer;
