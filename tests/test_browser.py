@@ -97,6 +97,7 @@ def test_finder_url_filters_show_exactly_the_matching_works_and_counts(pg, serve
     titles = sorted(e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title"))
     assert titles == ["周末去外婆家", "带娃露营两天一夜"]
     assert pg.inner_text(".koc-finder__status") == "共 2 件作品"
+    assert not pg.is_visible(".koc-finder__more")  # every result is already shown
     assert pg.input_value("select[name=scenario]") == "family-weekend" and pg.input_value("select[name=type]") == "video"
     # Type counts ignore the type choice itself: within 周末亲子出游 there are 2 videos and 1 photo set.
     options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=type] option")}
@@ -161,4 +162,7 @@ def test_phone_width_header_search(browser, server):
     page.fill(".koc-search__input", "风车")
     page.wait_for_selector(".koc-search__hit", timeout=15000)
     assert page.inner_text(".koc-search__title") == "周末去外婆家"
+    # The open box lies over Material's header buttons (menu icon), so taps reach the input.
+    assert page.evaluate("""() => { const r = document.querySelector('.koc-search__input').getBoundingClientRect();
+        return document.elementFromPoint(r.x + 12, r.y + r.height / 2).classList.contains('koc-search__input'); }""")
     page.close()
