@@ -5,8 +5,8 @@ A work is worth `type_weight × (score / 3 if scored else 1) + 5 if featured
 contributors. Ties break by name, then id, so the order is deterministic.
 
 Example:
-    >>> work_value(work, ScoringWeights())        # doctest: +SKIP
-    WorkValue(base=4.0, quality=1.333, featured=5.0, reuse=4.0, total=14.33)
+    >>> work_value(work, ScoringWeights()).total   # video, score 5, featured, reused twice  # doctest: +SKIP
+    15.67
 """
 
 from __future__ import annotations

@@ -86,7 +86,6 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
-    rebuilt: bool = False
 
 
 def index_dir(cache_dir: Path, audience: Audience) -> Path:
