@@ -1,31 +1,75 @@
 """Per-work derived data cached on disk by content hash, across builds.
 
 A work whose text has not changed is not rendered again: its key is a hash of
-everything its result depends on, so a stale entry is never read.
+everything its result depends on, so a stale entry is never read. Entries
+live in one SQLite file (thousands of small files cost more to create than
+the bodies cost to render); new entries are written in one transaction when
+the build has finished with the store, so parallel builds never wait long.
 
 Example:
-    >>> cached_json(Path(".cache/koc"), "body", ["v1", body, hosts], lambda: {"html": "..."})   # doctest: +SKIP
+    >>> with DerivedCache(Path(".cache/koc")) as cache:                               # doctest: +SKIP
+    ...     cache.get("body", ["v1", body, hosts], lambda: {"html": "..."})
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
 
-def cached_json(cache_dir: Path, kind: str, key_parts: list, compute: Callable[[], dict]) -> dict:
-    key = hashlib.sha256(json.dumps(key_parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
-    path = Path(cache_dir) / kind / key[:2] / f"{key}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)  # atomic: parallel builds never read half an entry
-    return value
+class DerivedCache:
+    def __init__(self, cache_dir: Path):
+        self.path = Path(cache_dir) / "derived.sqlite"
+        self._db: sqlite3.Connection | None = None
+        self._new: dict[tuple[str, str], str] = {}
+
+    def get(self, kind: str, key_parts: list, compute: Callable[[], dict]) -> dict:
+        key = hashlib.sha256(json.dumps(key_parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+        row = self._connect().execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        if row is not None:
+            try:
+                return json.loads(row[0])
+            except ValueError:
+                pass
+        value = compute()
+        self._new[(kind, key)] = json.dumps(value, ensure_ascii=False)
+        return value
+
+    def close(self) -> None:
+        """Write what was computed, in one transaction."""
+        if self._db is None:
+            return
+        try:
+            if self._new:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                                         [(k, key, v) for (k, key), v in self._new.items()])
+        finally:
+            self._db.close()
+            self._db, self._new = None, {}
+
+    def __enter__(self) -> DerivedCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError:
+                # A damaged cache is only a cache: start it again.
+                self.path.unlink(missing_ok=True)
+                self._db = self._open()
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60)
+        db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+        db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key))")
+        return db

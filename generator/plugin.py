@@ -17,8 +17,10 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from .chrome_cache import ChromeCache
 from .model import Audience
 from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
 from .page_cache import materialise, theme_salt
@@ -55,12 +57,29 @@ class KocPluginConfig(base.Config):
     reuse_weight = c.Type((int, float), default=2)
 
 
+class GeneratedPage(Page):
+    """A page the pipeline wrote as HTML, served as it is.
+
+    MkDocs would build a Python-Markdown instance with every extension for each
+    page (at 5,000 works, seconds) only to re-parse HTML; the table of contents
+    is read off the page's <h2 id> headings instead.
+    """
+
+    def render(self, config, files) -> None:
+        tokens = page_toc(self.markdown)
+        self.content = self.markdown
+        self.toc = get_toc(tokens)
+        self._title_from_render = None
+        self.present_anchor_ids = {t["id"] for t in tokens}
+        self.links_to_anchors = {}
+
+
 class KocPlugin(BasePlugin[KocPluginConfig]):
     def __init__(self):
         self.sources: SiteSources | None = None
         self.options: Options | None = None
         self.failure: ProblemsError | None = None  # kept for `koc build` to report
-        self._generated: dict[str, str] = {}
+        self._nav = None
 
     def on_config(self, config):
         cfg = self.config
@@ -114,19 +133,19 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             files.append(File.generated(config, path, content=data))
         return files
 
-    def on_page_markdown(self, markdown, page, config, files):
-        # Generated pages are HTML already: MkDocs converts an empty source instead.
-        if self.sources is not None and page.file.src_uri in self.sources.pages:
-            self._generated[page.file.src_uri] = markdown
-            return ""
-        return markdown
+    def on_nav(self, nav, config, files):
+        self._nav = nav
+        return nav
 
-    def on_page_content(self, html, page, config, files):
-        generated = self._generated.pop(page.file.src_uri, None)
-        if generated is None:
-            return html
-        page.toc = get_toc(page_toc(generated))
-        return generated
+    def on_env(self, env, config, files):
+        env.globals["koc_chrome"] = ChromeCache(self._nav.pages)  # fresh each build: the nav may have changed
+        return env
+
+    def on_pre_page(self, page, config, files):
+        if self.sources is not None and page.file.src_uri in self.sources.pages:
+            # Same object (the nav may hold it), rendered without Markdown.
+            page.__class__ = GeneratedPage
+        return page
 
     def on_post_build(self, config):
         # Both indexes were built beside the site; a failure in either fails the build.

@@ -80,5 +80,13 @@ def related_works(works: list[Work], tag_slug, limit: int = 5) -> dict[str, list
                 for other in group:
                     scores[other] += 2.0
         scores.pop(w.id, None)
-        result[w.id] = [wid for wid, _ in sorted(scores.items(), key=lambda kv: (-round(kv[1], 6), kv[0]))[:limit]]
+        result[w.id] = _top(scores, limit)
     return result
+
+
+def _top(scores: dict[str, float], limit: int) -> list[str]:
+    """The `limit` best ids, ties (to 6 decimals) by id; only near-winners are sorted by key."""
+    if len(scores) > limit:
+        floor = sorted(scores.values(), reverse=True)[limit - 1] - 1e-6
+        scores = {k: v for k, v in scores.items() if v >= floor}
+    return [wid for wid, _ in sorted(scores.items(), key=lambda kv: (-round(kv[1], 6), kv[0]))[:limit]]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import views
 from .body import Body, render_body
-from .derived_cache import cached_json
+from .derived_cache import DerivedCache
 from .load import load_library
 from .model import Use
 from .options import Options
@@ -109,13 +109,16 @@ def generate_site(options: Options) -> SiteSources:
     for year, view in archive.items():
         pages[f"archive/{year}.md"] = r.page(f"archive/{year}.md", "archive.md.j2", f"{year} 年的作品", {"search": {"exclude": True}}, **view)
 
-    bodies: dict[str, str] = {}
+    bodies: dict[str, Body] = {}
+    with DerivedCache(options.cache_dir) as cache:
+        for work in library.works:
+            if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
+                bodies[work.id] = _body(work, options, cache)
     for work in library.works:
         vis = cat.visibility[work.id]
         path = f"works/{work.id}.md"
         if vis in (Visibility.LISTED, Visibility.DRAFT):
-            body = _body(work, options)
-            bodies[work.id] = body.html
+            body = bodies[work.id]
             for src in _local_media(work, body.local_media):
                 out.assets[src] = options.content_dir / src
             for src in _local_images(work):
@@ -157,7 +160,7 @@ def generate_site(options: Options) -> SiteSources:
         _problem_pages(checked.problems, library, r, pages)
     pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", dict(listing, hide=["navigation", "toc"]),
                                       labels=filter_labels(cat), **views.finder_page(cat))
-    records = search_records(cat, bodies)
+    records = search_records(cat, {wid: b.html for wid, b in bodies.items()})
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
     return out
@@ -194,9 +197,9 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
 BODY_VERSION = 1
 
 
-def _body(work, options: Options) -> Body:
-    data = cached_json(options.cache_dir, "bodies", [BODY_VERSION, work.body, list(options.embed_hosts)],
-                       lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
+def _body(work, options: Options, cache: DerivedCache) -> Body:
+    data = cache.get("body", [BODY_VERSION, work.body, list(options.embed_hosts)],
+                     lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
     return Body(data["html"], tuple(data["local_media"]))
 
 

@@ -1,0 +1,59 @@
+"""The build's shortcuts give the pages a full build would give."""
+
+from __future__ import annotations
+
+from conftest import build, tree_bytes
+
+from generator.chrome_cache import ChromeCache
+from generator.derived_cache import DerivedCache
+
+
+def _html(site):
+    return {k: v for k, v in tree_bytes(site).items() if k.endswith(".html")}
+
+
+def test_navigation_rendered_once_per_folder_matches_a_render_per_page(project, monkeypatch, tmp_path):
+    shared = _html(build(project))
+    calls = []
+    real_key = ChromeCache.key
+
+    def no_sharing(self, part, page):
+        calls.append(real_key(self, part, page))
+        return None
+
+    monkeypatch.setattr(ChromeCache, "key", no_sharing)
+    per_page = _html(build(project))
+    assert any(k is not None for k in calls)  # the shortcut applies to some pages…
+    assert any(k is None for k in calls)      # …and not to the pages in the navigation
+    assert shared.keys() == per_page.keys() and len(shared) > 20
+    assert [k for k in shared if shared[k] != per_page[k]] == []
+
+
+def test_nav_pages_keep_their_own_active_tab(project):
+    site = build(project)
+    html = (site / "contributors" / "index.html").read_text(encoding="utf-8")
+    active = html.split('md-tabs__item md-tabs__item--active">', 1)[1].split("</a>", 1)[0]
+    assert "贡献者" in active
+
+
+def test_derived_cache_keeps_entries_across_builds(tmp_path):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return {"html": "<p>正文</p>"}
+
+    with DerivedCache(tmp_path) as cache:
+        assert cache.get("body", ["v1", "正文"], compute) == {"html": "<p>正文</p>"}
+    with DerivedCache(tmp_path) as cache:
+        assert cache.get("body", ["v1", "正文"], compute) == {"html": "<p>正文</p>"}
+        cache.get("body", ["v2", "正文"], compute)  # another key is computed anew
+    assert len(computed) == 2
+
+
+def test_a_damaged_derived_cache_is_started_again(tmp_path):
+    (tmp_path / "derived.sqlite").write_bytes(b"not a database at all" * 100)
+    with DerivedCache(tmp_path) as cache:
+        assert cache.get("body", ["x"], lambda: {"n": 1}) == {"n": 1}
+    with DerivedCache(tmp_path) as cache:
+        assert cache.get("body", ["x"], lambda: {"n": 2}) == {"n": 1}
