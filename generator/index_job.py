@@ -25,6 +25,9 @@ from .search_query import TEXT_FIELDS
 
 def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> None:
     try:
+        # Rendering is the build's critical path; the index (and its writer
+        # processes, which inherit this) takes whatever CPU rendering leaves.
+        os.nice(10)
         ix, _ = open_index(cache_dir, audience)
         queue.put(("ok", sync_index(ix, docs, procs=procs)))
     except BaseException:  # noqa: BLE001 - reported to the parent

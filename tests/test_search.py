@@ -164,7 +164,7 @@ def test_schema_version_change_rebuilds_the_index(lib, monkeypatch):
     from generator.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
-    generate_site(opts)
+    generate_site(opts).index_report  # let the first index finish
     monkeypatch.setattr(search_index, "SCHEMA_VERSION", search_index.SCHEMA_VERSION + 1)
     assert len(generate_site(opts).index_report.added) == 5
 
