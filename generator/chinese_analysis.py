@@ -19,10 +19,7 @@ from __future__ import annotations
 import logging
 import re
 
-import jieba
 from whoosh.analysis import LowercaseFilter, StopFilter, Token, Tokenizer
-
-jieba.setLogLevel(logging.WARNING)
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9][A-Za-z0-9_.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -48,7 +45,7 @@ class ChineseTokenizer(Tokenizer):
                 # (2-character words are among them); a lone character only when the
                 # run has one. No HMM guessing of unknown words: the bigrams find
                 # those already, and it would cost a third of the indexing time.
-                pieces = [(w, s) for w, s, _ in jieba.tokenize(run, mode="search", HMM=False) if len(w) > 2] if len(run) > 2 else []
+                pieces = [(w, s) for w, s, _ in _jieba().tokenize(run, mode="search", HMM=False) if len(w) > 2] if len(run) > 2 else []
                 pieces += [(run[i:i + 2], i) for i in range(len(run) - 1)] if len(run) > 1 else [(run, 0)]
             for text, start in pieces:
                 yield self._token(token, text, offset + start, pos + start, start_char)
@@ -67,3 +64,12 @@ class ChineseTokenizer(Tokenizer):
 
 def ChineseAnalyzer():
     return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
+def _jieba():
+    # Imported on first use: queries and `koc check` never segment, and jieba
+    # takes a tenth of a second to import.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba

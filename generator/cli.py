@@ -40,7 +40,7 @@ def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None
 
 
 def cmd_check(args) -> int:
-    from .site import check_library
+    from .check import check_library
 
     checked = check_library(_options(args))
     print_problems(checked.problems, args.format)

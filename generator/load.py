@@ -7,6 +7,9 @@ problem is returned, never raised, and no file is ever written.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,11 +79,11 @@ def load_library(content_dir: Path, project_dir: Path | None = None) -> RawLibra
         if source:
             raw.collections.append(source)
 
-    for path in sorted((content_dir / "works").rglob("*")):
-        if path.is_file() and path.suffix.lower() in (".md", ".markdown"):
-            work = _read_work(path, rel(path), raw.problems)
-            if work:
-                raw.works.append(work)
+    paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    for work, found in _read_works([(p, rel(p)) for p in paths]):
+        raw.problems.extend(found)
+        if work:
+            raw.works.append(work)
     return raw
 
 
@@ -114,19 +117,40 @@ def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> YamlSource | 
 _PARSED: dict[tuple, WorkSource] = {}
 
 
-def _read_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:
+# Below this many files to parse, a pool of processes costs more than it saves.
+PARALLEL_MIN = 400
+
+
+def _read_works(items: list[tuple[Path, str]]) -> list[tuple[WorkSource | None, list[Problem]]]:
+    """(work, its problems) per file, in order; a large batch is parsed on every core.
+
+    YAML construction is Python code, so a first `koc check` of thousands of
+    works is bound by one core; files are independent, so they parse apart.
+    """
+    keys = [_key(path, shown) for path, shown in items]
+    todo = [(item, key) for item, key in zip(items, keys) if key not in _PARSED]
+    procs = min(os.cpu_count() or 1, 8)
+    if len(todo) >= PARALLEL_MIN and procs > 1:
+        with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
+            parsed = list(pool.map(_parse_one, [item for item, _ in todo], chunksize=max(1, len(todo) // (procs * 4))))
+    else:
+        parsed = [_parse_one(item) for item, _ in todo]
+    fresh = dict(zip((key for _, key in todo), parsed))
+    if len(_PARSED) + len(fresh) > 100_000:
+        _PARSED.clear()
+    # Only clean parses are remembered: a file with problems reports them again next time.
+    _PARSED.update((key, work) for key, (work, found) in fresh.items() if work is not None and not found)
+    return [fresh[key] if key in fresh else (_PARSED[key], []) for key in keys]
+
+
+def _key(path: Path, shown: str) -> tuple:
     st = path.stat()
-    key = (str(path), shown, st.st_mtime_ns, st.st_size)
-    if key in _PARSED:
-        return _PARSED[key]
+    return (str(path), shown, st.st_mtime_ns, st.st_size)
+
+
+def _parse_one(item: tuple[Path, str]) -> tuple[WorkSource | None, list[Problem]]:
     found: list[Problem] = []
-    work = _parse_work(path, shown, found)
-    problems.extend(found)
-    if work is not None and not found:
-        if len(_PARSED) > 100_000:
-            _PARSED.clear()
-        _PARSED[key] = work
-    return work
+    return _parse_work(item[0], item[1], found), found
 
 
 def _parse_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from . import views
 from .body import Body, render_body
+from .check import check_library
 from .derived_cache import DerivedCache
-from .load import load_library
 from .model import Use
 from .options import Options
 from .problems import Problem, ProblemsError, has_errors
@@ -26,8 +26,7 @@ from .index_job import IndexJob, facet_index, uses_text
 from .site_search import SearchBundleJob, filter_labels, finder_data, search_records
 from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
 from .related import related_works
-from .search_query import QueryError, collection_ids, make_resolver, parse_query
-from .validate import Checked, validate_library
+from .search_query import collection_ids, make_resolver, parse_query
 
 
 @dataclass
@@ -43,21 +42,6 @@ class SiteSources:
     def index_report(self) -> SyncReport | None:
         """Waits for the index update that runs beside the build."""
         return self.index_job.wait() if self.index_job else None
-
-
-def check_library(options: Options) -> Checked:
-    """Load and validate; every problem of the whole library in one list."""
-    raw = load_library(options.content_dir, options.project_dir)
-    schema = make_schema()
-
-    def check_query(text: str, library, tags) -> str | None:
-        try:
-            parse_query(text, schema, make_resolver(library, tags))
-        except QueryError as exc:
-            return str(exc)
-        return None
-
-    return validate_library(raw, check_query)
 
 
 def index_library(cat: views.Catalog, options: Options):

@@ -57,3 +57,24 @@ def test_a_damaged_derived_cache_is_started_again(tmp_path):
         assert cache.get("body", ["x"], lambda: {"n": 1}) == {"n": 1}
     with DerivedCache(tmp_path) as cache:
         assert cache.get("body", ["x"], lambda: {"n": 2}) == {"n": 1}
+
+
+def test_parsing_on_every_core_reports_what_one_core_does(project, monkeypatch):
+    from generator import load
+
+    bad = project / "content" / "works" / "2026" / "2026-broken.md"
+    bad.write_text("---\ntitle: 坏文件\ntype: [video\n---\n正文\n", encoding="utf-8")
+    dup = project / "content" / "works" / "2026" / "2026-dup.md"
+    dup.write_text("---\ntitle: 甲\ntitle: 乙\n---\n正文\n", encoding="utf-8")
+
+    def loaded(threshold):
+        monkeypatch.setattr(load, "PARALLEL_MIN", threshold)
+        load._PARSED.clear()
+        raw = load.load_library(project / "content", project)
+        return [(w.rel, dict(w.data), w.data.lines, w.body, w.body_line, w.content_hash) for w in raw.works], raw.problems
+
+    one_core, pool = loaded(10**9), loaded(2)
+    assert pool == one_core
+    works, problems = pool
+    assert len(works) == 4
+    assert {(p.path, p.line) for p in problems} >= {("content/works/2026/2026-broken.md", 3), ("content/works/2026/2026-dup.md", 3)}

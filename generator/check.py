@@ -1,0 +1,27 @@
+"""Check: load every source file and validate it, without rendering anything.
+
+`koc check` runs this alone, so it imports neither the renderer nor the indexer.
+"""
+
+from __future__ import annotations
+
+from .load import load_library
+from .options import Options
+from .search_index import make_schema
+from .search_query import QueryError, make_resolver, parse_query
+from .validate import Checked, validate_library
+
+
+def check_library(options: Options) -> Checked:
+    """Load and validate; every problem of the whole library in one list."""
+    raw = load_library(options.content_dir, options.project_dir)
+    schema = make_schema()
+
+    def check_query(text: str, library, tags) -> str | None:
+        try:
+            parse_query(text, schema, make_resolver(library, tags))
+        except QueryError as exc:
+            return str(exc)
+        return None
+
+    return validate_library(raw, check_query)
