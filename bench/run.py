@@ -96,6 +96,23 @@ def prepare_koc_project(base: Path) -> Path:
     return project
 
 
+FLOOR = """
+import pathlib, sys, time, yaml
+start = time.perf_counter()
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
+    _, front, _ = path.read_text(encoding="utf-8").split("---\\n", 2)
+    yaml.load(front, Loader=yaml.CSafeLoader)
+print(time.perf_counter() - start)
+"""
+
+
+def parse_floor(content: Path) -> float:
+    """Seconds to read every work and parse its front matter with libyaml, nothing else:
+    the floor under `koc check` on this machine at this moment."""
+    out = subprocess.run([BIN / "python", "-c", FLOOR, content / "works"], capture_output=True, text=True, check=True)
+    return round(float(out.stdout), 3)
+
+
 def tail(log: str, lines: int = 8) -> str:
     text = Path(log).read_text(encoding="utf-8", errors="replace").splitlines()
     return "\n".join("      " + line for line in text[-lines:])
@@ -130,6 +147,7 @@ def bench_size(n: int, workdir: Path, runs: int, warm: bool) -> dict:
     koc_runs, warm_runs, plain_runs = [], [], []
     if project:
         shutil.rmtree(project / ".cache", ignore_errors=True)
+        result["parse_floor_seconds"] = parse_floor(project / "content")
         result["koc_check"] = asdict(measure([koc, "check"], project, logs / "koc-check.log"))
     for i in range(runs):
         # Alternate the two builds so drift (thermal, page cache) hits both alike.
@@ -196,7 +214,9 @@ def print_size(result: dict) -> None:
     check = result.get("koc_check")
     if check:
         state = "ok" if check["exit_code"] == 0 else f"exit {check['exit_code']}, see {check['log']}"
-        print(f"  koc check: {check['seconds']:.2f} s, {check['peak_mb']:.0f} MB ({state})")
+        floor = result.get("parse_floor_seconds")
+        vs = f"; reading and parsing the files alone: {floor:.2f} s, ratio {check['seconds'] / floor:.2f}" if floor else ""
+        print(f"  koc check: {check['seconds']:.2f} s, {check['peak_mb']:.0f} MB ({state}){vs}")
     for name, col in columns:
         if "error" in col and col.get("runs"):
             print(f"  {name}: FAILED — {col['error']}")
