@@ -14,7 +14,7 @@ from .validate import Checked, validate_library
 
 def check_library(options: Options) -> Checked:
     """Load and validate; every problem of the whole library in one list."""
-    raw = load_library(options.content_dir, options.project_dir)
+    raw = load_library(options.content_dir, options.project_dir, options.cache_dir)
     schema = make_schema()
 
     def check_query(text: str, library, tags) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import frontmatter
 
+from .derived_cache import MISSING, DerivedCache
 from .problems import Problem
 from .yaml_source import LineDict, YamlError, load_yaml
 
@@ -51,8 +52,11 @@ class RawLibrary:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_library(content_dir: Path, project_dir: Path | None = None) -> RawLibrary:
-    """Read every source file once. Paths in problems are relative to the project."""
+def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: Path | None = None) -> RawLibrary:
+    """Read every source file once. Paths in problems are relative to the project.
+
+    With `cache_dir`, parsed works are also kept across runs, by content hash.
+    """
     content_dir = Path(content_dir).resolve()
     base = Path(project_dir).resolve() if project_dir else content_dir.parent
     raw = RawLibrary(root=content_dir)
@@ -80,7 +84,7 @@ def load_library(content_dir: Path, project_dir: Path | None = None) -> RawLibra
             raw.collections.append(source)
 
     paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
-    for work, found in _read_works([(p, rel(p)) for p in paths]):
+    for work, found in _read_works([(p, rel(p)) for p in paths], cache_dir):
         raw.problems.extend(found)
         if work:
             raw.works.append(work)
@@ -119,9 +123,11 @@ _PARSED: dict[tuple, WorkSource] = {}
 
 # Below this many files to parse, a pool of processes costs more than it saves.
 PARALLEL_MIN = 400
+# Bump when parsing changes (yaml_source, WorkSource), so cached parses are made anew.
+PARSE_VERSION = 1
 
 
-def _read_works(items: list[tuple[Path, str]]) -> list[tuple[WorkSource | None, list[Problem]]]:
+def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) -> list[tuple[WorkSource | None, list[Problem]]]:
     """(work, its problems) per file, in order; a large batch is parsed on every core.
 
     YAML construction is Python code, so a first `koc check` of thousands of
@@ -129,13 +135,28 @@ def _read_works(items: list[tuple[Path, str]]) -> list[tuple[WorkSource | None, 
     """
     keys = [_key(path, shown) for path, shown in items]
     todo = [(item, key) for item, key in zip(items, keys) if key not in _PARSED]
+    fresh: dict[tuple, tuple[WorkSource | None, list[Problem]]] = {}
+    store = DerivedCache(cache_dir) if cache_dir is not None and todo else None
+    if store is not None:
+        parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(path.read_bytes()).hexdigest()]
+                 for (path, shown), key in todo}
+        for _, key in todo:
+            found = store.lookup("parse", parts[key])
+            if found is not MISSING:
+                fresh[key] = found
+        todo = [(item, key) for item, key in todo if key not in fresh]
     procs = min(os.cpu_count() or 1, 8)
     if len(todo) >= PARALLEL_MIN and procs > 1:
         with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
             parsed = list(pool.map(_parse_one, [item for item, _ in todo], chunksize=max(1, len(todo) // (procs * 4))))
     else:
         parsed = [_parse_one(item) for item, _ in todo]
-    fresh = dict(zip((key for _, key in todo), parsed))
+    for (_, key), result in zip(todo, parsed):
+        fresh[key] = result
+        if store is not None:
+            store.put("parse", parts[key], result)
+    if store is not None:
+        store.close()
     if len(_PARSED) + len(fresh) > 100_000:
         _PARSED.clear()
     # Only clean parses are remembered: a file with problems reports them again next time.

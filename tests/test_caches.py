@@ -78,3 +78,26 @@ def test_parsing_on_every_core_reports_what_one_core_does(project, monkeypatch):
     works, problems = pool
     assert len(works) == 4
     assert {(p.path, p.line) for p in problems} >= {("content/works/2026/2026-broken.md", 3), ("content/works/2026/2026-dup.md", 3)}
+
+
+def test_check_reuses_parses_across_runs_and_reparses_an_edited_file(project, monkeypatch):
+    from generator import load
+
+    bad = project / "content" / "works" / "2026" / "2026-broken.md"
+    bad.write_text("---\ntitle: 坏文件\ntype: [video\n---\n正文\n", encoding="utf-8")
+    cache = project / ".cache" / "koc"
+
+    def loaded():
+        load._PARSED.clear()  # as a new `koc check` process would start
+        raw = load.load_library(project / "content", project, cache)
+        return sorted(w.rel for w in raw.works), [p.format() for p in raw.problems]
+
+    first = loaded()
+    parsed = []
+    real = load._parse_work
+    monkeypatch.setattr(load, "_parse_work", lambda path, shown, problems: parsed.append(shown) or real(path, shown, problems))
+    assert loaded() == first and parsed == []  # nothing parsed again, same problems
+    bad.write_text("---\ntitle: 修好了\ntype: video\ndate: 2026-01-01\ncontributors: [alice]\n---\n正文\n", encoding="utf-8")
+    works, problems = loaded()
+    assert parsed == ["content/works/2026/2026-broken.md"]
+    assert "content/works/2026/2026-broken.md" in works and not any("2026-broken" in p for p in problems)
