@@ -1,12 +1,12 @@
-"""A Chinese analyzer for whoosh: jieba words for ranking, character bigrams for recall.
+"""A Chinese analyzer for whoosh: jieba's dictionary words for ranking, character bigrams for recall.
 
 Word segmentation alone misses queries that cut a sentence differently from
 the indexer: in "第二排放平以后" jieba finds 排放 (emissions), so a query for
 第二排 (second row) would never match. So, as Lucene's CJK analysers do, the
 index also holds every character bigram and single character of each Chinese
 run, and a query is cut into bigrams (a single character stays as it is):
-every substring of two or more characters is findable, while jieba's words
-still rank whole-word matches higher and give more-like-this its key terms.
+every substring of two or more characters is findable, while the words of
+three or more characters from jieba's dictionary rank whole-word matches higher.
 Latin words and numbers ("ISOFIX", "OTA", "V2L") are lowercased words.
 
 Example:
@@ -43,9 +43,8 @@ class ChineseTokenizer(Tokenizer):
             else:
                 # Words of 3+ characters from jieba's dictionary, then every bigram
                 # (2-character words are among them); a lone character only when the
-                # run has one. No HMM guessing of unknown words: the bigrams find
-                # those already, and it would cost a third of the indexing time.
-                pieces = [(w, s) for w, s, _ in _jieba().tokenize(run, mode="search", HMM=False) if len(w) > 2] if len(run) > 2 else []
+                # run has one.
+                pieces = _long_words(run) if len(run) > 2 else []
                 pieces += [(run[i:i + 2], i) for i in range(len(run) - 1)] if len(run) > 1 else [(run, 0)]
             for text, start in pieces:
                 yield self._token(token, text, offset + start, pos + start, start_char)
@@ -66,10 +65,34 @@ def ChineseAnalyzer():
     return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
 
 
-def _jieba():
-    # Imported on first use: queries and `koc check` never segment, and jieba
-    # takes a tenth of a second to import.
-    import jieba
+_FREQ: dict[str, int] | None = None
 
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
+
+def _long_words(run: str) -> list[tuple[str, int]]:
+    """(word, offset) of every word of 3+ characters in jieba's dictionary, overlaps included.
+
+    As jieba's full mode (cut_all) does, but without building the whole DAG of
+    every start: the index wants only the long words (the bigrams cover the
+    rest), and this is the costliest step of indexing. jieba's prefix
+    dictionary holds each word's prefixes with frequency 0, so a scan stops
+    as soon as no word can go on. Unknown words are not guessed (no HMM): the
+    bigrams find those already.
+    """
+    global _FREQ
+    if _FREQ is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()  # imported and loaded on first use: queries and `koc check` never segment
+        _FREQ = jieba.dt.FREQ
+    freq, words, n = _FREQ, [], len(run)
+    for i in range(n - 2):
+        if run[i:i + 2] not in freq:
+            continue
+        for j in range(i + 3, n + 1):
+            count = freq.get(run[i:j])
+            if count is None:
+                break
+            if count:
+                words.append((run[i:j], i))
+    return words

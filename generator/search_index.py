@@ -28,7 +28,7 @@ from .chinese_analysis import ChineseAnalyzer
 from .model import Audience, Work
 
 # Bump when the schema or the analysis changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 

@@ -67,6 +67,16 @@ def test_word_cut_differently_by_jieba_is_still_found(lib):
     assert ids(run(lib, "第二排")) == ["camp"]
 
 
+def test_index_holds_dictionary_words_of_three_or_more_characters_and_every_bigram():
+    from generator.chinese_analysis import ChineseAnalyzer, _long_words
+
+    words = _long_words("中华人民共和国的第二排放平")
+    assert ("共和国", 4) in words and ("中华人民共和国", 0) in words  # overlapping words, with offsets
+    assert all(len(w) >= 3 for w, _ in words)
+    tokens = [(t.text, t.startchar) for t in ChineseAnalyzer()("在第二排放平", chars=True)]
+    assert ("第二排", 1) in tokens and ("排放", 3) in tokens and ("二排", 2) in tokens
+
+
 def test_title_match_ranks_first(lib):
     # camp and camp2 have 露营 in the title; internal-only only in its body.
     assert ids(run(lib, "露营"))[-1] == "internal-only"
