@@ -10,6 +10,8 @@ index of the facet fields, with the same parser and the same semantics.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import traceback
@@ -64,8 +66,22 @@ def uses_text(q: wq.Query) -> bool:
     return any(getattr(leaf, "fieldname", None) in TEXT_FIELDS for leaf in q.leaves())
 
 
+# The last facet index built, by its documents' fields without their text:
+# `koc serve` rebuilds after every save, and most saves change no facet.
+_FACETS: dict[str, object] = {}
+
+
 def facet_index(docs: list[dict]):
     """An in-memory index of the same documents without their text."""
+    facets = [{k: v for k, v in d.items() if k not in TEXT_FIELDS and k != "digest"} for d in docs]
+    key = hashlib.sha256(json.dumps(facets, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    if key not in _FACETS:
+        _FACETS.clear()
+        _FACETS[key] = _build_facet_index(docs)
+    return _FACETS[key]
+
+
+def _build_facet_index(docs: list[dict]):
     # A name of its own: whoosh spills sortable columns to <tmp>/<indexname>.tmp,
     # and the default "MAIN" is shared with every other whoosh writer on the machine.
     ix = RamStorage().create_index(make_schema(), indexname=f"koc-facets-{os.getpid()}-{uuid.uuid4().hex[:8]}")

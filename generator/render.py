@@ -35,23 +35,39 @@ def stars(score: int | None) -> str:
     return "★" * score + "☆" * (5 - score) if score else ""
 
 
-class Renderer:
-    def __init__(self, templates_dir: Path, edition: dict):
-        self.env = Environment(
-            loader=FileSystemLoader(str(Path(templates_dir) / "pages")),
+# One Jinja environment per templates folder for the life of the process, so
+# that `koc serve` does not compile every template again on each save; Jinja
+# still reloads a template whose file changed (auto_reload checks its mtime).
+_ENVIRONMENTS: dict[str, Environment] = {}
+
+
+def _environment(templates_dir: Path) -> Environment:
+    folder = str(Path(templates_dir).resolve() / "pages")
+    if folder not in _ENVIRONMENTS:
+        env = Environment(
+            loader=FileSystemLoader(folder),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
             undefined=StrictUndefined,
+            auto_reload=True,
         )
-        self.env.filters["stars"] = stars
-        self.env.globals.update(edition=edition, TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS)
+        env.filters["stars"] = stars
+        env.globals.update(TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS)
+        _ENVIRONMENTS[folder] = env
+    return _ENVIRONMENTS[folder]
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, edition: dict):
+        self.env = _environment(templates_dir)
+        self.edition = edition  # per build: passed to each render, not kept in the shared environment
 
     def page(self, src_path: str, template: str, title: str, meta: dict | None = None, **context) -> str:
         base = "../" * depth_of(src_path)
         front = {"title": safe_title(title), **(meta or {})}
         # JSON is valid YAML and escapes everything YAML could misread.
         header = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in front.items())
-        body = self.env.get_template(template).render(base=base, title=title, **context)
+        body = self.env.get_template(template).render(base=base, title=title, edition=self.edition, **context)
         return f"---\n{header}---\n\n{body}"

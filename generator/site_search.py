@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from .images import CARD_WIDTH, sized_path
@@ -107,7 +108,13 @@ class SearchBundleJob:
     took ~0.1 s per record here.)
     """
 
+    _lock = threading.Lock()
+    _newest = 0  # the generation of the last job started in this process
+
     def __init__(self, records: list[dict]):
+        with SearchBundleJob._lock:
+            SearchBundleJob._newest += 1
+            self._generation = SearchBundleJob._newest
         self._dir = Path(tempfile.mkdtemp(prefix="koc-pagefind-"))
         for record in records:
             page = self._dir / "pages" / record["url"].strip("/") / "index.html"
@@ -131,6 +138,23 @@ class SearchBundleJob:
             return target
         finally:
             self.cancel()
+
+    def write_later(self, site_dir: Path) -> None:
+        """For the preview: the saved page shows at once, and its search catches up
+        when Pagefind is done, unless a newer save has started a newer bundle."""
+        def finish():
+            if self._proc is not None:
+                self._proc.wait()
+            with SearchBundleJob._lock:
+                if self._generation == SearchBundleJob._newest:
+                    try:
+                        self.write(site_dir)
+                    except (OSError, RuntimeError):
+                        pass  # the next save tries again; a build still fails loudly
+                    return
+            self.cancel()
+
+        threading.Thread(target=finish, daemon=True).start()
 
     def cancel(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
