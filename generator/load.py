@@ -91,8 +91,8 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
     return raw
 
 
-def _read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
-    data = path.read_bytes()
+def _read_text(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> str | None:
+    data = path.read_bytes() if data is None else data
     try:
         # utf-8-sig accepts (and drops) a byte-order mark that Windows editors add.
         text = data.decode("utf-8-sig")
@@ -151,10 +151,10 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
             parsed = list(pool.map(_parse_one, [item for item, _ in todo], chunksize=max(1, len(todo) // (procs * 4))))
     else:
         parsed = [_parse_one(item) for item, _ in todo]
-    for (_, key), result in zip(todo, parsed):
+    for ((path, shown), key), (result, digest) in zip(todo, parsed):
         fresh[key] = result
         if store is not None:
-            store.put("parse", parts[key], result)
+            store.put("parse", [PARSE_VERSION, str(path), shown, digest], result)
     if store is not None:
         store.close()
     if len(_PARSED) + len(fresh) > 100_000:
@@ -169,13 +169,16 @@ def _key(path: Path, shown: str) -> tuple:
     return (str(path), shown, st.st_mtime_ns, st.st_size)
 
 
-def _parse_one(item: tuple[Path, str]) -> tuple[WorkSource | None, list[Problem]]:
+def _parse_one(item: tuple[Path, str]) -> tuple[tuple[WorkSource | None, list[Problem]], str]:
+    """The parse of one file and the hash of the very bytes parsed (the file may
+    be saved again meanwhile: the cache must file the parse under what it read)."""
+    data = item[0].read_bytes()
     found: list[Problem] = []
-    return _parse_work(item[0], item[1], found), found
+    return (_parse_work(item[0], item[1], found, data), found), hashlib.sha256(data).hexdigest()
 
 
-def _parse_work(path: Path, shown: str, problems: list[Problem]) -> WorkSource | None:
-    text = _read_text(path, shown, problems)
+def _parse_work(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> WorkSource | None:
+    text = _read_text(path, shown, problems, data)
     if text is None:
         return None
     if not text.strip():

@@ -95,7 +95,7 @@ def test_check_reuses_parses_across_runs_and_reparses_an_edited_file(project, mo
     first = loaded()
     parsed = []
     real = load._parse_work
-    monkeypatch.setattr(load, "_parse_work", lambda path, shown, problems: parsed.append(shown) or real(path, shown, problems))
+    monkeypatch.setattr(load, "_parse_work", lambda path, shown, *rest: parsed.append(shown) or real(path, shown, *rest))
     assert loaded() == first and parsed == []  # nothing parsed again, same problems
     bad.write_text("---\ntitle: 修好了\ntype: video\ndate: 2026-01-01\ncontributors: [alice]\n---\n正文\n", encoding="utf-8")
     works, problems = loaded()
