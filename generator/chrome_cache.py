@@ -5,8 +5,8 @@ at 5,000 works that is a third of MkDocs' page-writing time. For a page
 outside the navigation the result depends only on the folder the page sits
 in (links are relative: `works/a/` and `works/b/` both link `../../finder/`)
 and on whether the page hides its navigation, so it is rendered once per
-such key and reused; pages in the navigation (their
-own entry is highlighted) are always rendered in full.
+such key and reused. Pages in the navigation (their own entry is
+highlighted) are always rendered in full.
 
 `main.html` wraps the two blocks in `{% call chrome("nav") %}`, which calls this.
 """

@@ -88,6 +88,5 @@ class DerivedCache:
         return db
 
 
-
 def _key(key_parts: list) -> str:
     return hashlib.sha256(json.dumps(key_parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]

@@ -136,25 +136,27 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     keys = [_key(path, shown) for path, shown in items]
     todo = [(item, key) for item, key in zip(items, keys) if key not in _PARSED]
     fresh: dict[tuple, tuple[WorkSource | None, list[Problem]]] = {}
+    data: dict[tuple, bytes] = {}  # with a cache: the bytes hashed are the bytes parsed
     store = DerivedCache(cache_dir) if cache_dir is not None and todo else None
     if store is not None:
-        parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(path.read_bytes()).hexdigest()]
-                 for (path, shown), key in todo}
+        data = {key: path.read_bytes() for (path, _), key in todo}
+        parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(data[key]).hexdigest()] for (path, shown), key in todo}
         for _, key in todo:
             found = store.lookup("parse", parts[key])
             if found is not MISSING:
                 fresh[key] = found
         todo = [(item, key) for item, key in todo if key not in fresh]
+    jobs = [(path, shown, data.get(key)) for (path, shown), key in todo]
     procs = min(os.cpu_count() or 1, 8)
-    if len(todo) >= PARALLEL_MIN and procs > 1:
+    if len(jobs) >= PARALLEL_MIN and procs > 1:
         with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork")) as pool:
-            parsed = list(pool.map(_parse_one, [item for item, _ in todo], chunksize=max(1, len(todo) // (procs * 4))))
+            parsed = list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (procs * 4))))
     else:
-        parsed = [_parse_one(item) for item, _ in todo]
-    for ((path, shown), key), (result, digest) in zip(todo, parsed):
+        parsed = [_parse_one(job) for job in jobs]
+    for (_, key), result in zip(todo, parsed):
         fresh[key] = result
         if store is not None:
-            store.put("parse", [PARSE_VERSION, str(path), shown, digest], result)
+            store.put("parse", parts[key], result)
     if store is not None:
         store.close()
     if len(_PARSED) + len(fresh) > 100_000:
@@ -169,12 +171,10 @@ def _key(path: Path, shown: str) -> tuple:
     return (str(path), shown, st.st_mtime_ns, st.st_size)
 
 
-def _parse_one(item: tuple[Path, str]) -> tuple[tuple[WorkSource | None, list[Problem]], str]:
-    """The parse of one file and the hash of the very bytes parsed (the file may
-    be saved again meanwhile: the cache must file the parse under what it read)."""
-    data = item[0].read_bytes()
+def _parse_one(job: tuple[Path, str, bytes | None]) -> tuple[WorkSource | None, list[Problem]]:
+    path, shown, data = job
     found: list[Problem] = []
-    return (_parse_work(item[0], item[1], found, data), found), hashlib.sha256(data).hexdigest()
+    return _parse_work(path, shown, found, data), found
 
 
 def _parse_work(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> WorkSource | None:

@@ -150,10 +150,10 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
     def on_post_build(self, config):
         # Both indexes were built beside the site; a failure in either fails the build.
         if self.sources is not None:
-            if self.sources.search_job is not None and self.options.preview:
-                self.sources.search_job.write_later(Path(config.site_dir))
-            elif self.sources.search_job is not None:
-                self.sources.search_job.write(Path(config.site_dir))
+            job = self.sources.search_job
+            if job is not None:
+                # A preview shows the saved page at once; its search catches up.
+                (job.write_later if self.options.preview else job.write)(Path(config.site_dir))
             if self.sources.index_job is not None:
                 self.sources.index_job.wait()
 
