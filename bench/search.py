@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
-from generator import views  # noqa: E402
+from generator.pages import views  # noqa: E402
 from generator.options import Options  # noqa: E402
-from generator.search_index import open_index, sync_index  # noqa: E402
-from generator.search_query import filters_query, make_resolver, parse_query, search  # noqa: E402
-from generator.site import check_library, index_documents  # noqa: E402
+from generator.search.index import open_index, sync_index  # noqa: E402
+from generator.search.query import filters_query, make_resolver, parse_query, search  # noqa: E402
+from generator.pages.site import check_library, index_documents  # noqa: E402
 
 WORDS = ["续航", "充电", "保养", "露营", "第二排", "座椅", "车机", "OTA升级", "ISOFIX", "冬季", "高速", "油耗", "后备箱",
          "空调", "导航", "隔音", "底盘", "胎压", "儿童", "长途"]

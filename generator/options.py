@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .model import Audience, WorkType
+from generator.model import Audience, WorkType
 
 DEFAULT_TYPE_WEIGHTS = {
     WorkType.ARTICLE.value: 3.0,

@@ -71,7 +71,7 @@ def test_no_private_field_is_published(demo_site):
 def test_caches_do_not_change_the_demo_pages(tmp_path):
     """A build from a warm cache (index, resized images) gives the same pages as a cold one."""
     from generator.options import Options
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     import datetime as dt
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 from conftest import page, write_library
-from generator.publish import build_site
+from generator.publish.build import build_site
 
 W = "content/works/2026/2026-camping-video.md"
 

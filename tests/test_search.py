@@ -10,7 +10,7 @@ import pytest
 
 from conftest import build, koc, page, work, write_library
 from generator.options import Options
-from generator.search_output import search_library
+from generator.search.results import search_library
 
 AS_OF = dt.date(2026, 6, 1)
 
@@ -68,7 +68,7 @@ def test_word_cut_differently_by_jieba_is_still_found(lib):
 
 
 def test_index_holds_dictionary_words_of_three_or_more_characters_and_every_bigram():
-    from generator.chinese_analysis import ChineseAnalyzer, _long_words
+    from generator.search.analysis import ChineseAnalyzer, _long_words
 
     words = _long_words("中华人民共和国的第二排放平")
     assert ("共和国", 4) in words and ("中华人民共和国", 0) in words  # overlapping words, with offsets
@@ -150,7 +150,7 @@ def test_collection_page_lists_exactly_its_query(lib):
 
 
 def test_incremental_update_reindexes_only_the_changed_work(lib):
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
     first = generate_site(opts).index_report
@@ -170,8 +170,8 @@ def test_incremental_update_reindexes_only_the_changed_work(lib):
 
 
 def test_schema_version_change_rebuilds_the_index(lib, monkeypatch):
-    from generator import search_index
-    from generator.site import generate_site
+    from generator.search import index as search_index
+    from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
     generate_site(opts).index_report  # let the first index finish

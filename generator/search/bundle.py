@@ -26,9 +26,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .images import CARD_WIDTH, sized_path
-from .model import TYPE_LABELS, USE_LABELS, Use, Work
-from .views import Catalog, work_url
+from generator.pages.images import CARD_WIDTH, sized_path
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
+from generator.pages.views import Catalog, work_url
 
 _TAGS = re.compile(r"<[^>]+>")
 

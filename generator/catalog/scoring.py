@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .model import Contributor, Work, WorkType
-from .options import ScoringWeights
+from generator.model import Contributor, Work, WorkType
+from generator.options import ScoringWeights
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from __future__ import annotations
 import html
 import re
 
-from . import views
-from .options import Options
-from .problems import ProblemsError, has_errors
-from .search_query import QueryError, filters_query, make_resolver, parse_query, search
-from .site_search import filter_labels
+from generator.pages import views
+from generator.options import Options
+from generator.problems import ProblemsError, has_errors
+from generator.search.query import QueryError, filters_query, make_resolver, parse_query, search
+from generator.search.bundle import filter_labels
 
 
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
-    from .site import check_library, index_library
+    from generator.pages.site import check_library, index_library
 
     checked = check_library(options)
     if has_errors(checked.problems):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import ID_PATTERN
+from generator.content.schema import ID_PATTERN
 
 _ID = re.compile(ID_PATTERN)
 

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from pypinyin import lazy_pinyin
 
-from .model import Term
+from generator.model import Term
 
 
 def normalise(text: str) -> str:

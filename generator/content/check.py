@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from .load import load_library
-from .options import Options
-from .search_index import make_schema
-from .search_query import QueryError, make_resolver, parse_query
-from .validate import Checked, validate_library
+from generator.content.load import load_library
+from generator.options import Options
+from generator.search.index import make_schema
+from generator.search.query import QueryError, make_resolver, parse_query
+from generator.content.validate import Checked, validate_library
 
 
 def check_library(options: Options) -> Checked:

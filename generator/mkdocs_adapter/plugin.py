@@ -20,14 +20,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from .chrome_cache import ChromeCache
-from .model import Audience
-from .options import Options, ScoringWeights, resolve_as_of, resolve_audience
-from .page_cache import materialise, theme_salt
-from .page_html import page_toc
-from .plugin_messages import CONTENT_ERRORS
-from .problems import ProblemsError
-from .site import SiteSources, generate_site
+from generator.mkdocs_adapter.chrome_cache import ChromeCache
+from generator.model import Audience
+from generator.options import Options, ScoringWeights, resolve_as_of, resolve_audience
+from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.mkdocs_adapter.page_toc import page_toc
+from generator.mkdocs_adapter.messages import CONTENT_ERRORS
+from generator.problems import ProblemsError
+from generator.pages.site import SiteSources, generate_site
 
 log = logging.getLogger("mkdocs.plugins.koc")
 

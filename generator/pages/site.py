@@ -11,22 +11,22 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import views
-from .body import Body, render_body
-from .check import check_library
-from .derived_cache import DerivedCache
-from .model import Use
-from .options import Options
-from .problems import Problem, ProblemsError, has_errors
-from .render import Renderer
-from .rights import Visibility
-from .scoring import rank_contributors
-from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
-from .index_job import IndexJob, facet_index, uses_text
-from .site_search import SearchBundleJob, filter_labels, finder_data, search_records
-from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
-from .related import related_works
-from .search_query import collection_ids, make_resolver, parse_query
+from generator.pages import views
+from generator.pages.body import Body, render_body
+from generator.content.check import check_library
+from generator.content.derived_cache import DerivedCache
+from generator.model import Use
+from generator.options import Options
+from generator.problems import Problem, ProblemsError, has_errors
+from generator.pages.render import Renderer
+from generator.catalog.rights import Visibility
+from generator.catalog.scoring import rank_contributors
+from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
+from generator.search.index_job import IndexJob, facet_index, uses_text
+from generator.search.bundle import SearchBundleJob, filter_labels, finder_data, search_records
+from generator.search.index import SyncReport, make_schema, open_index, sync_index, work_document
+from generator.catalog.related import related_works
+from generator.search.query import collection_ids, make_resolver, parse_query
 
 
 @dataclass

@@ -24,11 +24,11 @@ from pathlib import Path
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .chinese_analysis import ChineseAnalyzer
-from .model import Audience, Work
+from generator.search.analysis import ChineseAnalyzer
+from generator.model import Audience, Work
 
-# Bump when the schema or the analysis changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 7
+# Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
+SCHEMA_VERSION = 8  # 8: the analyzer moved to generator.search.analysis (the schema pickles its path)
 
 FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .model import TIER_LABELS, TYPE_LABELS, USE_LABELS
+from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS
 
 # Characters that could become markup in the theme's own title slots.
 _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "\n": " ", "\r": " "})

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from .model import TYPE_LABELS, Library, Status, WorkType
-from .rights import days_left, expired
+from generator.model import TYPE_LABELS, Library, Status, WorkType
+from generator.catalog.rights import days_left, expired
 
 
 def library_stats(library: Library, as_of: dt.date, window: int = 30) -> dict:

@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter, defaultdict
 
-from .model import Work
+from generator.model import Work
 
 _UNITS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[A-Za-z][A-Za-z0-9]+")
 KEY_TERMS = 20

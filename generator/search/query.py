@@ -21,7 +21,7 @@ from whoosh.qparser import MultifieldParser, QueryParserError
 from whoosh.qparser.plugins import GtLtPlugin
 from whoosh.searching import Searcher
 
-from .search_index import FACETS
+from generator.search.index import FACETS
 
 TEXT_FIELDS = ("title", "summary", "body")
 # Query-time boosts multiply scores; index-time boosts would be flattened by BM25's saturation.
@@ -197,8 +197,8 @@ def collection_ids(searcher: Searcher, q: wq.Query, sort: str, limit: int) -> li
 
 def make_resolver(library, tags) -> Resolver:
     """Resolve query values as works write them: labels, aliases, slugs, Chinese type names."""
-    from .model import TYPE_LABELS, USE_LABELS
-    from .taxonomy import Vocabulary, normalise
+    from generator.model import TYPE_LABELS, USE_LABELS
+    from generator.content.taxonomy import Vocabulary, normalise
 
     scenarios = Vocabulary(library.taxonomy.scenarios)
     models = Vocabulary(library.taxonomy.models)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .model import Status, Tier, Use, WorkType
+from generator.model import Status, Tier, Use, WorkType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .model import (
+from generator.model import (
     AUDIENCE_LABELS,
     TIER_LABELS,
     TYPE_LABELS,
@@ -24,11 +24,11 @@ from .model import (
     Work,
     WorkType,
 )
-from .images import CARD_WIDTH, PAGE_WIDTH, sized_path
-from .options import Options
-from .rights import Edition, Visibility, days_left, stub_reason, visibility
-from .scoring import Standing, contributor_stats, find_records, rank_contributors
-from .taxonomy import TagVocabulary
+from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
+from generator.options import Options
+from generator.catalog.rights import Edition, Visibility, days_left, stub_reason, visibility
+from generator.catalog.scoring import Standing, contributor_stats, find_records, rank_contributors
+from generator.content.taxonomy import TagVocabulary
 
 
 def work_url(wid: str) -> str:

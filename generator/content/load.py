@@ -15,9 +15,9 @@ from pathlib import Path
 
 import frontmatter
 
-from .derived_cache import MISSING, DerivedCache
-from .problems import Problem
-from .yaml_source import LineDict, YamlError, load_yaml
+from generator.content.derived_cache import MISSING, DerivedCache
+from generator.problems import Problem
+from generator.content.yaml_source import LineDict, YamlError, load_yaml
 
 # A work's body beyond this is almost certainly a pasted export, not a work;
 # it would also bloat every page and index that carries it.

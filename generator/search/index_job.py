@@ -20,9 +20,9 @@ import uuid
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
-from .model import Audience
-from .search_index import SyncReport, make_schema, open_index, sync_index
-from .search_query import TEXT_FIELDS
+from generator.model import Audience
+from generator.search.index import SyncReport, make_schema, open_index, sync_index
+from generator.search.query import TEXT_FIELDS
 
 
 def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> None:

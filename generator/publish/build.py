@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .site import SiteSources
+from generator.pages.site import SiteSources
 
 
 def _set_environment(values: dict[str, str | None]) -> None:

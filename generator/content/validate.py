@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from . import schema
-from .load import RawLibrary, WorkSource, YamlSource
-from .model import (
+from generator.content import schema
+from generator.content.load import RawLibrary, WorkSource, YamlSource
+from generator.model import (
     Collection,
     Contributor,
     Credit,
@@ -32,10 +32,10 @@ from .model import (
     Use,
     Work,
 )
-from .privacy import find_personal_data
-from .problems import Problem, did_you_mean
-from .taxonomy import TagVocabulary, Vocabulary, normalise, slugify
-from .yaml_source import LineDict, line_of
+from generator.content.privacy import find_personal_data
+from generator.problems import Problem, did_you_mean
+from generator.content.taxonomy import TagVocabulary, Vocabulary, normalise, slugify
+from generator.content.yaml_source import LineDict, line_of
 
 _ID = re.compile(schema.ID_PATTERN)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from .model import Audience, Status, Use, Work
+from generator.model import Audience, Status, Use, Work
 
 
 class Visibility(str, Enum):

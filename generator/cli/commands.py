@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from .options import Options, resolve_as_of, resolve_audience
-from .plugin_messages import CONTENT_ERRORS
-from .problems import Problem, ProblemsError
+from generator.options import Options, resolve_as_of, resolve_audience
+from generator.mkdocs_adapter.messages import CONTENT_ERRORS
+from generator.problems import Problem, ProblemsError
 
 
 def _options(args) -> Options:
@@ -40,7 +40,7 @@ def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None
 
 
 def cmd_check(args) -> int:
-    from .check import check_library
+    from generator.content.check import check_library
 
     checked = check_library(_options(args))
     print_problems(checked.problems, args.format)
@@ -61,7 +61,7 @@ def _edition_env(args) -> dict:
 def cmd_build(args) -> int:
     from mkdocs.exceptions import MkDocsException
 
-    from .publish import build_site
+    from generator.publish.build import build_site
 
     project = Path(args.project).resolve()
     site_dir = Path(args.site_dir) if args.site_dir else project / "site"
@@ -94,8 +94,8 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .publish import export_pages
-    from .site import generate_site
+    from generator.publish.build import export_pages
+    from generator.pages.site import generate_site
 
     try:
         sources = generate_site(_options(args))
@@ -108,8 +108,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .site import check_library
-    from .schema import work_json_schema
+    from generator.pages.site import check_library
+    from generator.content.schema import work_json_schema
 
     library = check_library(_options(args)).library
     names = lambda terms: [n for t in terms for n in (t.label, *t.aliases)]  # noqa: E731
@@ -122,7 +122,7 @@ def cmd_schema(args) -> int:
 def cmd_search(args) -> int:
     from rich.console import Console
 
-    from .search_output import render_terminal, search_library
+    from generator.search.results import render_terminal, search_library
 
     try:
         result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FILTERS},
@@ -149,8 +149,8 @@ def _emit(data, as_json: bool, show) -> None:
 def cmd_stats(args) -> int:
     from rich.console import Console
 
-    from .site import check_library
-    from .stats import library_stats, print_stats
+    from generator.pages.site import check_library
+    from generator.catalog.stats import library_stats, print_stats
 
     opts = _options(args)
     checked = check_library(opts)
@@ -172,10 +172,10 @@ def _ask(label: str, default: str = "", choices: list[str] | None = None) -> str
 def cmd_new(args) -> int:
     import datetime as dt
 
-    from .model import TYPE_LABELS
-    from .scaffold import WorkDraft, add_contributor, create_work, suggest_id
-    from .site import check_library
-    from .taxonomy import Vocabulary
+    from generator.model import TYPE_LABELS
+    from generator.content.scaffold import WorkDraft, add_contributor, create_work, suggest_id
+    from generator.pages.site import check_library
+    from generator.content.taxonomy import Vocabulary
 
     opts = _options(args)
     prompt = args.prompt or (sys.stdin.isatty() and not args.title)
