@@ -47,6 +47,8 @@ class Options:
     drafts: bool = False
     # Live preview: a library with errors still renders, with the problems shown on the pages.
     preview: bool = False
+    # MkDocs' `use_directory_urls`: pages at `works/x/` (true) or `works/x.html` (false).
+    use_directory_urls: bool = True
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
     related_limit: int = 5

@@ -98,6 +98,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             as_of=resolve_as_of(os.environ.get("KOC_AS_OF") or cfg.as_of),
             drafts=os.environ.get("KOC_DRAFTS", "") == "1" or cfg.drafts,
             preview=os.environ.get("KOC_PREVIEW", "") == "1",
+            use_directory_urls=config.use_directory_urls,
             weights=weights,
             embed_hosts=tuple(cfg.embed_hosts),
         ).resolve()

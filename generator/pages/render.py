@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS
+from generator.pages.routes import Routes
 
 # Characters that could become markup in the theme's own title slots.
 _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "\n": " ", "\r": " "})
@@ -21,14 +22,6 @@ _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "\n": " ", "\r"
 
 def safe_title(text: str) -> str:
     return text.translate(_TITLE_SAFE)
-
-
-def depth_of(src_path: str) -> int:
-    """Folder depth of a page's URL: `works/x.md` → works/x/ → 2; `tags/index.md` → 1."""
-    parts = src_path[:-3].split("/")
-    if parts[-1] == "index":
-        parts = parts[:-1]
-    return len(parts)
 
 
 def stars(score: int | None) -> str:
@@ -54,20 +47,33 @@ def _environment(templates_dir: Path) -> Environment:
             auto_reload=True,
         )
         env.filters["stars"] = stars
+        env.filters["url"] = _url
+        env.globals["route"] = _route
         env.globals.update(TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS)
         _ENVIRONMENTS[folder] = env
     return _ENVIRONMENTS[folder]
 
 
+@pass_context
+def _url(context, target: str) -> str:
+    """`{{ card.url | url }}`: a site URL (page, media file, asset; '' for the root) as a link from this page."""
+    return context["routes"].link(target, context["page_src"])
+
+
+@pass_context
+def _route(context, kind: str, **key) -> str:
+    """`{{ route("contributor", id=person.id) | url }}`: the site URL of a page, from the route table."""
+    return context["routes"].url(kind, **key)
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path, edition: dict):
+    def __init__(self, templates_dir: Path, routes: Routes):
         self.env = _environment(templates_dir)
-        self.edition = edition  # per build: passed to each render, not kept in the shared environment
+        self.routes = routes  # per build: passed to each render, not kept in the shared environment
 
     def page(self, src_path: str, template: str, title: str, meta: dict | None = None, **context) -> str:
-        base = "../" * depth_of(src_path)
         front = {"title": safe_title(title), **(meta or {})}
         # JSON is valid YAML and escapes everything YAML could misread.
         header = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in front.items())
-        body = self.env.get_template(template).render(base=base, title=title, edition=self.edition, **context)
+        body = self.env.get_template(template).render(page_src=src_path, routes=self.routes, title=title, **context)
         return f"---\n{header}---\n\n{body}"

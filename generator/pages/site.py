@@ -19,6 +19,7 @@ from generator.model import Use
 from generator.options import Options
 from generator.problems import Problem, ProblemsError, has_errors
 from generator.pages.render import Renderer
+from generator.pages.routes import HUBS, Routes
 from generator.catalog.rights import Visibility
 from generator.catalog.scoring import rank_contributors
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
@@ -82,25 +83,26 @@ def generate_site(options: Options) -> SiteSources:
     collections = run_collections(library, tags, docs, job)
 
     out = SiteSources(problems=checked.problems, index_job=job)
-    r = Renderer(options.templates_dir, views.edition_info(cat))
+    routes = cat.routes
+    r = Renderer(options.templates_dir, routes)
     pages = out.pages
 
     standings = rank_contributors(cat.counted, library.contributors, options.weights)
     visible_collections = [c for c in library.collections if collections[c.slug]]
-    pages["index.md"] = r.page("index.md", "home.md.j2", "星途 KOC 作品库", {"hide": ["navigation", "toc"]}, **views.home_page(cat, visible_collections))
+    pages[routes.source("home")] = r.page(routes.source("home"), "home.md.j2", "星途 KOC 作品库", {"hide": ["navigation", "toc"]}, **views.home_page(cat, visible_collections))
     works_index, archive = views.works_index_page(cat)
-    pages["works/index.md"] = r.page("works/index.md", "works.md.j2", "全部作品", {"search": {"exclude": True}}, **works_index)
+    pages[routes.source("works")] = r.page(routes.source("works"), "works.md.j2", "全部作品", {"search": {"exclude": True}}, **works_index)
     for year, view in archive.items():
-        pages[f"archive/{year}.md"] = r.page(f"archive/{year}.md", "archive.md.j2", f"{year} 年的作品", {"search": {"exclude": True}}, **view)
+        pages[routes.source("archive", year=year)] = r.page(routes.source("archive", year=year), "archive.md.j2", f"{year} 年的作品", {"search": {"exclude": True}}, **view)
 
     bodies: dict[str, Body] = {}
     with DerivedCache(options.cache_dir) as cache:
         for work in library.works:
             if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
-                bodies[work.id] = _body(work, options, cache)
+                bodies[work.id] = _body(work, routes.root(routes.source("work", id=work.id)), options, cache)
     for work in library.works:
         vis = cat.visibility[work.id]
-        path = f"works/{work.id}.md"
+        path = routes.source("work", id=work.id)
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             body = bodies[work.id]
             for src in _local_media(work, body.local_media):
@@ -114,35 +116,36 @@ def generate_site(options: Options) -> SiteSources:
 
     listing = {"search": {"exclude": True}}
     taxonomy = library.taxonomy
-    pages["tags/index.md"] = r.page("tags/index.md", "tags.md.j2", "标签", listing, **views.tags_index_page(cat))
+    pages[routes.source("tags")] = r.page(routes.source("tags"), "tags.md.j2", "标签", listing, **views.tags_index_page(cat))
     for slug, page in views.tag_pages(cat).items():
-        _paged(r, pages, f"tags/{slug}", f"标签：{page['label']}", listing, page)
-    for kind, base, terms, grouped in (("场景", "scenarios", taxonomy.scenarios, cat.by_scenario), ("车型", "models", taxonomy.models, cat.by_model)):
-        pages[f"{base}/index.md"] = r.page(f"{base}/index.md", "terms.md.j2", "使用场景" if base == "scenarios" else "车型", listing,
-                                           **views.term_index_page(terms, grouped, base, kind))
+        _paged(r, pages, ("tag", slug), f"标签：{page['label']}", listing, page)
+    for kind, route, terms, grouped in (("场景", "scenario", taxonomy.scenarios, cat.by_scenario), ("车型", "model", taxonomy.models, cat.by_model)):
+        index = routes.source(route + "s")
+        pages[index] = r.page(index, "terms.md.j2", "使用场景" if route == "scenario" else "车型", listing,
+                              **views.term_index_page(terms, grouped, route, kind, routes))
         for slug, page in views.term_pages(terms, grouped, kind, cat).items():
-            _paged(r, pages, f"{base}/{slug}", f"{kind}：{page['label']}", listing, page)
+            _paged(r, pages, (route, slug), f"{kind}：{page['label']}", listing, page)
 
     index_page, profiles = views.contributor_pages(cat, standings)
-    pages["contributors/index.md"] = r.page("contributors/index.md", "contributors.md.j2", "贡献者", listing, **index_page)
+    pages[routes.source("contributors")] = r.page(routes.source("contributors"), "contributors.md.j2", "贡献者", listing, **index_page)
     for cid, profile in profiles.items():
         person = profile["person"]
         if person.avatar:
             out.assets[person.avatar] = options.content_dir / person.avatar
-        pages[f"contributors/{cid}.md"] = r.page(f"contributors/{cid}.md", "contributor.md.j2", person.name, listing, **profile)
+        pages[routes.source("contributor", id=cid)] = r.page(routes.source("contributor", id=cid), "contributor.md.j2", person.name, listing, **profile)
 
-    pages["collections/index.md"] = r.page("collections/index.md", "collections.md.j2", "精选合集", listing,
+    pages[routes.source("collections")] = r.page(routes.source("collections"), "collections.md.j2", "精选合集", listing,
                                            collections=[views.collection_page(c, collections[c.slug], cat) for c in library.collections])
     for c in library.collections:
-        pages[f"collections/{c.slug}.md"] = r.page(f"collections/{c.slug}.md", "collection.md.j2", c.title, listing,
+        pages[routes.source("collection", slug=c.slug)] = r.page(routes.source("collection", slug=c.slug), "collection.md.j2", c.title, listing,
                                                    **views.collection_page(c, collections[c.slug], cat))
-    for use, folder, title in ((Use.TRAINING, "training", "培训素材"), (Use.DEALER_MEETING, "dealer-meetings", "经销商会议素材")):
-        pages[f"{folder}/index.md"] = r.page(f"{folder}/index.md", "hub.md.j2", title, listing, **views.hub_page(cat, use, visible_collections))
-    pages["hall-of-fame/index.md"] = r.page("hall-of-fame/index.md", "hall_of_fame.md.j2", "核心用户名人堂", listing,
+    for use, title in ((Use.TRAINING, "培训素材"), (Use.DEALER_MEETING, "经销商会议素材")):
+        pages[routes.source(HUBS[use])] = r.page(routes.source(HUBS[use]), "hub.md.j2", title, listing, **views.hub_page(cat, use, visible_collections))
+    pages[routes.source("hall_of_fame")] = r.page(routes.source("hall_of_fame"), "hall_of_fame.md.j2", "核心用户名人堂", listing,
                                             **views.hall_of_fame_page(cat, standings))
     if options.preview:
-        _problem_pages(checked.problems, library, r, pages)
-    pages["finder/index.md"] = r.page("finder/index.md", "finder.md.j2", "案例查找", dict(listing, hide=["navigation", "toc"]),
+        _problem_pages(checked.problems, routes, r, pages)
+    pages[routes.source("finder")] = r.page(routes.source("finder"), "finder.md.j2", "案例查找", dict(listing, hide=["navigation", "toc"]),
                                       labels=filter_labels(cat), **views.finder_page(cat))
     records = search_records(cat, {wid: b.html for wid, b in bodies.items()})
     out.search_job = SearchBundleJob(records)
@@ -153,18 +156,19 @@ def generate_site(options: Options) -> SiteSources:
 PAGE_SIZE = 24
 
 
-def _paged(r: Renderer, pages: dict, stem: str, title: str, meta: dict, view: dict) -> None:
-    """A term page, split like Material's blog archive: `stem/`, `stem/page/2/`, …"""
+def _paged(r: Renderer, pages: dict, route: tuple[str, str], title: str, meta: dict, view: dict) -> None:
+    """A term page, split like Material's blog archive: `tags/x/`, `tags/x/page/2/`, …"""
+    kind, slug = route
     chunks = [view["works"][i:i + PAGE_SIZE] for i in range(0, len(view["works"]), PAGE_SIZE)] or [[]]
-    urls = [f"{stem}/"] + [f"{stem}/page/{n}/" for n in range(2, len(chunks) + 1)]
+    urls = [r.routes.url(kind, page=n, slug=slug) for n in range(1, len(chunks) + 1)]
     for n, chunk in enumerate(chunks, 1):
-        path = f"{stem}.md" if n == 1 else f"{stem}/page/{n}.md"
+        path = r.routes.source(kind, page=n, slug=slug)
         pager = {"current": n, "urls": urls if len(chunks) > 1 else [], "total": len(view["works"])}
         pages[path] = r.page(path, "term.md.j2", title if n == 1 else f"{title}（第 {n} 页）", meta,
                              **dict(view, works=chunk, pager=pager))
 
 
-def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -> None:
+def _problem_pages(problems: list[Problem], routes: Routes, r: Renderer, pages: dict) -> None:
     # In preview, a work that failed validation gets a page saying why, at its own URL.
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
@@ -172,7 +176,7 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
             by_file.setdefault(p.path, []).append(p)
     for path, found in by_file.items():
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        key = f"works/{stem}.md"
+        key = routes.source("work", id=stem)
         if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
             pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
 
@@ -181,9 +185,9 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
 BODY_VERSION = 1
 
 
-def _body(work, options: Options, cache: DerivedCache) -> Body:
-    data = cache.get("body", [BODY_VERSION, work.body, list(options.embed_hosts)],
-                     lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
+def _body(work, base: str, options: Options, cache: DerivedCache) -> Body:
+    data = cache.get("body", [BODY_VERSION, work.body, base, list(options.embed_hosts)],
+                     lambda: asdict(render_body(work.body, base, options.embed_hosts)))
     return Body(data["html"], tuple(data["local_media"]))
 
 

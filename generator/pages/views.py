@@ -26,17 +26,10 @@ from generator.model import (
 )
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from generator.options import Options
+from generator.pages.routes import Routes
 from generator.catalog.rights import Edition, Visibility, days_left, stub_reason, visibility
 from generator.catalog.scoring import Standing, contributor_stats, find_records, rank_contributors
 from generator.content.taxonomy import TagVocabulary
-
-
-def work_url(wid: str) -> str:
-    return f"works/{wid}/"
-
-
-def contributor_url(cid: str) -> str:
-    return f"contributors/{cid}/"
 
 
 @dataclass(frozen=True)
@@ -81,6 +74,7 @@ class Catalog:
     options: Options
     edition: Edition
     tags: TagVocabulary
+    routes: Routes
     visibility: dict[str, Visibility] = field(default_factory=dict)
     listed: list[Work] = field(default_factory=list)  # newest first
     counted: list[Work] = field(default_factory=list)  # count toward scores: listed or offline, not drafts
@@ -99,7 +93,7 @@ class Catalog:
 
 def build_catalog(library: Library, options: Options, tags: TagVocabulary) -> Catalog:
     edition = Edition(options.audience, options.as_of, options.drafts)
-    cat = Catalog(library, options, edition, tags)
+    cat = Catalog(library, options, edition, tags, Routes(options.use_directory_urls))
     for work in library.works:  # already newest first
         vis = visibility(work, edition)
         cat.visibility[work.id] = vis
@@ -126,11 +120,11 @@ def build_catalog(library: Library, options: Options, tags: TagVocabulary) -> Ca
     return cat
 
 
-def credit_views(work: Work, contributors: dict[str, Contributor]) -> tuple[CreditView, ...]:
+def credit_views(work: Work, contributors: dict[str, Contributor], routes: Routes) -> tuple[CreditView, ...]:
     views = []
     for credit in work.credits:
         person = contributors[credit.contributor]
-        views.append(CreditView(person.name, contributor_url(person.id), credit.role, TIER_LABELS[person.tier], person.avatar))
+        views.append(CreditView(person.name, routes.url("contributor", id=person.id), credit.role, TIER_LABELS[person.tier], person.avatar))
     return tuple(views)
 
 
@@ -138,14 +132,14 @@ def make_card(work: Work, cat: Catalog) -> WorkCard:
     left = days_left(work, cat.edition.as_of)
     return WorkCard(
         id=work.id,
-        url=work_url(work.id),
+        url=cat.routes.url("work", id=work.id),
         title=work.title,
         type=work.type.value,
         type_label=TYPE_LABELS[work.type],
         date=work.date.isoformat(),
         summary=work.summary,
         cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not work.cover.startswith("https://") else work.cover,
-        credits=credit_views(work, cat.library.contributors),
+        credits=credit_views(work, cat.library.contributors, cat.routes),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
         expiry_days=left if left is not None and 0 <= left < cat.options.expiry_warning_days else None,
         score=work.evaluation.score if work.evaluation else None,
@@ -162,8 +156,8 @@ def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str
 # -- pages -------------------------------------------------------------------
 
 
-def term_refs(terms: tuple[Term, ...], grouped: dict[str, list[Work]], base: str) -> list[Ref]:
-    return [Ref(t.label, f"{base}/{t.slug}/", len(grouped.get(t.slug, ()))) for t in terms]
+def term_refs(terms: tuple[Term, ...], grouped: dict[str, list[Work]], kind: str, routes: Routes) -> list[Ref]:
+    return [Ref(t.label, routes.url(kind, slug=t.slug), len(grouped.get(t.slug, ()))) for t in terms]
 
 
 def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
@@ -178,9 +172,9 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
         "work": work,
         # A summary taken from the body's first paragraph would repeat itself.
         "lead": work.summary if work.summary_given else "",
-        "models": [Ref(models[s].label, f"models/{s}/") for s in work.models],
-        "scenarios": [Ref(scenarios[s].label, f"scenarios/{s}/") for s in work.scenarios],
-        "tags": [Ref(t, f"tags/{cat.tags.slug(t)}/") for t in work.tags],
+        "models": [Ref(models[s].label, cat.routes.url("model", slug=s)) for s in work.models],
+        "scenarios": [Ref(scenarios[s].label, cat.routes.url("scenario", slug=s)) for s in work.scenarios],
+        "tags": [Ref(t, cat.routes.url("tag", slug=cat.tags.slug(t))) for t in work.tags],
         "credit_line": work.rights.credit_line or default_credit_line(work, lib.contributors),
         "uses": uses,
         "view_only": not work.rights.uses,
@@ -221,16 +215,16 @@ def home_page(cat: Catalog, collections: list[Collection]) -> dict:
     active_contributors = {cid for w in cat.listed for cid in w.contributor_ids}
     return {
         "counts": [
-            ("作品", len(cat.listed), "works/"),
-            ("贡献者", len(active_contributors), "contributors/"),
-            ("使用场景", sum(1 for t in lib.taxonomy.scenarios if cat.by_scenario.get(t.slug)), "scenarios/"),
-            ("车型", sum(1 for t in lib.taxonomy.models if cat.by_model.get(t.slug)), "models/"),
+            ("作品", len(cat.listed), cat.routes.url("works")),
+            ("贡献者", len(active_contributors), cat.routes.url("contributors")),
+            ("使用场景", sum(1 for t in lib.taxonomy.scenarios if cat.by_scenario.get(t.slug)), cat.routes.url("scenarios")),
+            ("车型", sum(1 for t in lib.taxonomy.models if cat.by_model.get(t.slug)), cat.routes.url("models")),
         ],
         "featured": featured,
         "latest": [cat.cards[w.id] for w in cat.listed[:8]],
-        "scenarios": [r for r in term_refs(lib.taxonomy.scenarios, cat.by_scenario, "scenarios") if r.count],
-        "models": [r for r in term_refs(lib.taxonomy.models, cat.by_model, "models") if r.count],
-        "collections": [Ref(c.title, f"collections/{c.slug}/") for c in collections],
+        "scenarios": [r for r in term_refs(lib.taxonomy.scenarios, cat.by_scenario, "scenario", cat.routes) if r.count],
+        "models": [r for r in term_refs(lib.taxonomy.models, cat.by_model, "model", cat.routes) if r.count],
+        "collections": [Ref(c.title, cat.routes.url("collection", slug=c.slug)) for c in collections],
         "types": type_counts(cat.listed),
     }
 
@@ -251,14 +245,14 @@ def works_index_page(cat: Catalog) -> tuple[dict, dict[int, dict]]:
     for w in cat.listed:
         by_year[w.year].append(cat.cards[w.id])
     years = sorted(by_year, reverse=True)
-    index = {"years": [Ref(f"{y} 年", f"archive/{y}/", len(by_year[y])) for y in years],
+    index = {"years": [Ref(f"{y} 年", cat.routes.url("archive", year=y), len(by_year[y])) for y in years],
              "types": type_counts(cat.listed), "total": len(cat.listed),
              "latest": [cat.cards[w.id] for w in cat.listed[:LATEST_ON_INDEX]]}
     return index, {y: {"year": y, "works": by_year[y]} for y in years}
 
 
 def tags_index_page(cat: Catalog) -> dict:
-    refs = [Ref(cat.tag_labels[slug], f"tags/{slug}/", len(works)) for slug, works in cat.by_tag.items()]
+    refs = [Ref(cat.tag_labels[slug], cat.routes.url("tag", slug=slug), len(works)) for slug, works in cat.by_tag.items()]
     return {"tags": sorted(refs, key=lambda r: (-r.count, r.label))}
 
 
@@ -269,8 +263,8 @@ def tag_pages(cat: Catalog) -> dict[str, dict]:
     return pages
 
 
-def term_index_page(terms: tuple[Term, ...], grouped, base: str, kind: str) -> dict:
-    return {"kind": kind, "terms": [(t, Ref(t.label, f"{base}/{t.slug}/", len(grouped.get(t.slug, ())))) for t in terms]}
+def term_index_page(terms: tuple[Term, ...], grouped, route: str, kind: str, routes: Routes) -> dict:
+    return {"kind": kind, "terms": list(zip(terms, term_refs(terms, grouped, route, routes)))}
 
 
 def term_pages(terms: tuple[Term, ...], grouped, kind: str, cat: Catalog) -> dict[str, dict]:
@@ -356,8 +350,8 @@ def record_ref(work: Work | None, cat: Catalog) -> dict | None:
     # Offline works still count but are named without a link.
     if work is None:
         return None
-    return {"title": work.title, "url": work_url(work.id) if work.id in cat.cards else None,
-            "credits": credit_views(work, cat.library.contributors)}
+    return {"title": work.title, "url": cat.routes.url("work", id=work.id) if work.id in cat.cards else None,
+            "credits": credit_views(work, cat.library.contributors, cat.routes)}
 
 
 def hub_page(cat: Catalog, use: Use, collections: list[Collection]) -> dict:
@@ -367,7 +361,7 @@ def hub_page(cat: Catalog, use: Use, collections: list[Collection]) -> dict:
     for term in lib.taxonomy.scenarios:
         cards = [cat.cards[w.id] for w in usable if term.slug in w.scenarios]
         if cards:
-            groups.append((Ref(term.label, f"scenarios/{term.slug}/", len(cards)), cards))
+            groups.append((Ref(term.label, cat.routes.url("scenario", slug=term.slug), len(cards)), cards))
     rest = [cat.cards[w.id] for w in usable if not w.scenarios]
     if rest:
         groups.append((Ref("其他场景", "", len(rest)), rest))
@@ -375,7 +369,7 @@ def hub_page(cat: Catalog, use: Use, collections: list[Collection]) -> dict:
         "use": USE_LABELS[use],
         "total": len(usable),
         "groups": groups,
-        "collections": [Ref(c.title, f"collections/{c.slug}/") for c in collections if c.audience is use],
+        "collections": [Ref(c.title, cat.routes.url("collection", slug=c.slug)) for c in collections if c.audience is use],
     }
 
 

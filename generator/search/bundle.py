@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
 from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
-from generator.pages.views import Catalog, work_url
+from generator.pages.views import Catalog
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -43,7 +43,7 @@ def search_records(cat: Catalog, bodies: dict[str, str]) -> list[dict]:
         if work.cover:
             cover = work.cover if work.cover.startswith("https://") else sized_path(work.cover, CARD_WIDTH)
         records.append({
-            "url": "/" + work_url(work.id),
+            "url": "/" + cat.routes.url("work", id=work.id),
             "content": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
             "language": "zh",
             "meta": {
@@ -117,7 +117,9 @@ class SearchBundleJob:
             self._generation = SearchBundleJob._newest
         self._dir = Path(tempfile.mkdtemp(prefix="koc-pagefind-"))
         for record in records:
-            page = self._dir / "pages" / record["url"].strip("/") / "index.html"
+            # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
+            url = record["url"].lstrip("/")
+            page = self._dir / "pages" / (url + "index.html" if url.endswith("/") else url)
             page.parent.mkdir(parents=True, exist_ok=True)
             page.write_text(record_page(record), encoding="utf-8")
         self._log = open(self._dir / "pagefind.log", "w+b")
