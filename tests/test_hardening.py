@@ -126,7 +126,7 @@ frontmatter = st.dictionaries(keys, values, max_size=10)
 @given(fm=frontmatter, body=st.text(max_size=200))
 def test_check_never_raises_and_names_a_file(tmp_path_factory, fm, body):
     from generator.options import Options
-    from generator.pages.site import check_library
+    from generator.content.check import check_library
 
     project = tmp_path_factory.mktemp("h")
     write_library(project, works={})

@@ -108,7 +108,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from generator.pages.site import check_library
+    from generator.content.check import check_library
     from generator.content.schema import work_json_schema
 
     library = check_library(_options(args)).library
@@ -149,7 +149,7 @@ def _emit(data, as_json: bool, show) -> None:
 def cmd_stats(args) -> int:
     from rich.console import Console
 
-    from generator.pages.site import check_library
+    from generator.content.check import check_library
     from generator.catalog.stats import library_stats, print_stats
 
     opts = _options(args)
@@ -174,7 +174,7 @@ def cmd_new(args) -> int:
 
     from generator.model import TYPE_LABELS
     from generator.content.scaffold import WorkDraft, add_contributor, create_work, suggest_id
-    from generator.pages.site import check_library
+    from generator.content.check import check_library
     from generator.content.taxonomy import Vocabulary
 
     opts = _options(args)

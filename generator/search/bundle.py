@@ -28,22 +28,24 @@ from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
 from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
-from generator.pages.views import Catalog
+from generator.catalog.catalog import Catalog
+from generator.pages.spec import PageInputs
 
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def search_records(cat: Catalog, bodies: dict[str, str]) -> list[dict]:
+def search_records(inputs: PageInputs) -> list[dict]:
     """One Pagefind record per listed work: text, result-card meta, filters and sort keys."""
+    cat = inputs.catalog
     records = []
     for work in cat.listed:
-        card = cat.cards[work.id]
-        text = html.unescape(_TAGS.sub(" ", bodies.get(work.id, "")))
+        card = inputs.cards[work.id]
+        text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
         cover = ""
         if work.cover:
             cover = work.cover if work.cover.startswith("https://") else sized_path(work.cover, CARD_WIDTH)
         records.append({
-            "url": "/" + cat.routes.url("work", id=work.id),
+            "url": "/" + card.url,
             "content": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
             "language": "zh",
             "meta": {

@@ -12,20 +12,23 @@ from __future__ import annotations
 import html
 import re
 
-from generator.pages import views
+from generator.catalog.catalog import build_catalog
+from generator.catalog.rights import Edition
+from generator.content.check import check_library
 from generator.options import Options
+from generator.pages.routes import Routes
 from generator.problems import ProblemsError, has_errors
 from generator.search.query import QueryError, filters_query, make_resolver, parse_query, search
 from generator.search.bundle import filter_labels
+from generator.search.edition_index import index_library
 
 
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
-    from generator.pages.site import check_library, index_library
-
     checked = check_library(options)
     if has_errors(checked.problems):
         raise ProblemsError([p for p in checked.problems if p.severity == "error"])
-    cat = views.build_catalog(checked.library, options, checked.tags)
+    cat = build_catalog(checked.library, Edition(options.audience, options.as_of, options.drafts), checked.tags)
+    routes = Routes(options.use_directory_urls)
     ix, _ = index_library(cat, options)
     resolve = make_resolver(checked.library, checked.tags)
     resolved = {}
@@ -48,7 +51,7 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             "title": work.title,
             "type": work.type.value,
             "date": work.date.isoformat(),
-            "url": cat.routes.url("work", id=work.id),
+            "url": routes.url("work", id=work.id),
             "contributors": [{"id": c.contributor, "name": people[c.contributor].name, "role": c.role} for c in work.credits],
             "uses": [u.value for u in work.rights.uses],
             "score": work.evaluation.score if work.evaluation else None,
