@@ -32,7 +32,7 @@ from generator.pages.spec import PageInputs, PageSpec
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ProblemsError, has_errors
-from generator.search.bundle import SearchBundleJob, finder_data, search_records
+from generator.search.bundle import SearchBundleJob, finder_data, search_data, search_records
 from generator.search.collections import run_collections
 from generator.search.edition_index import index_documents
 from generator.search.index import SyncReport
@@ -103,6 +103,7 @@ def generate_site(options: Options) -> SiteSources:
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
+    out.data_files.update(search_data(inputs.catalog))
     return out
 
 

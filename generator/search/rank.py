@@ -1,0 +1,84 @@
+"""Rank works for analysed query groups on the whoosh index, as `koc-find.js` does on Pagefind's.
+
+Every group must match: a single token, or a phrase of bigrams standing side
+by side. A work's score adds, per group, the mean BM25-like weight of its
+tokens (idf over the works of the edition, saturated term frequency), and a
+bonus for groups standing close together (`analysis.score`). The browser
+reads the same numbers from Pagefind's exact searches (document frequency,
+positions), so the three searches rank alike.
+
+Example:
+    >>> rank(searcher, [("l7",), ("露营",)])    # doctest: +SKIP
+    [(3, 4.12), (0, 3.7)]
+"""
+
+from __future__ import annotations
+
+from whoosh.searching import Searcher
+
+from generator.search.analysis import score
+
+FIELD = "content"
+
+
+def _ids(searcher: Searcher, term: str) -> set[int]:
+    try:
+        return set(searcher.postings(FIELD, term).all_ids())
+    except Exception:  # noqa: BLE001 - whoosh raises TermNotFound for an unknown term
+        return set()
+
+
+def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    """(docnum, score), best first, ties by document id, of the works every group matches."""
+    if not groups:
+        return []
+    terms = sorted({t for g in groups for t in g})
+    ids = {t: _ids(searcher, t) for t in terms}
+    candidates = set.intersection(*(ids[t] for t in terms))
+    if allowed is not None:
+        candidates &= allowed
+    if not candidates:
+        return []
+    order = sorted(candidates)
+    postings: dict[str, dict[int, list[int]]] = {}
+    for t in terms:
+        m = searcher.postings(FIELD, t)
+        found = {}
+        for d in order:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+                if not m.is_active():
+                    break
+            if m.id() == d:
+                found[d] = list(m.value_as("positions"))
+        postings[t] = found
+    n_docs = searcher.doc_count()
+    out = []
+    for d in order:
+        per_group = []
+        for g in groups:
+            starts = _starts(g, postings, d)
+            if not starts:
+                break
+            per_group.append({"terms": [(len(ids[t]), len(postings[t][d])) for t in dict.fromkeys(g)], "starts": starts})
+        else:
+            out.append((d, score(n_docs, per_group)))
+    ids_of = {}
+    for d, _ in out:
+        ids_of[d] = searcher.stored_fields(d)["id"]
+    out.sort(key=lambda item: (-item[1], ids_of[item[0]]))
+    return out
+
+
+def _starts(group: tuple[str, ...], postings, d: int) -> list[int]:
+    """Where the group starts in work d: every position of a token, the first place of a phrase."""
+    first = postings[group[0]].get(d, [])
+    if len(group) == 1:
+        return first
+    rest = [set(postings[t].get(d, ())) for t in group[1:]]
+    for p in first:
+        if all(p + k + 1 in s for k, s in enumerate(rest)):
+            return [p]
+    return []
