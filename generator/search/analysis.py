@@ -48,7 +48,10 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PIECES = re.compile(f"[{CJK}]+|[a-z0-9]+")
 _KEEP = re.compile(f"[{CJK}a-z0-9]")
 _LATIN = re.compile("[a-z0-9]")
+_GAP = re.compile(f"[{CJK}a-z0-9][^{CJK}a-z0-9]+[{CJK}a-z0-9]")
 
+# Particles dropped when they stand alone beside a vocabulary word in a query (L7的露营).
+STOP_CHARS = frozenset("的了和与及在是也就都着之")
 # Kinds of vocabulary entries, in the order the result card names them.
 KINDS = {"model": "车型", "scenario": "场景", "tag": "标签", "contributor": "贡献者"}
 
@@ -73,6 +76,10 @@ class VocabEntry:
     def forms(self) -> list[str]:
         return list(dict.fromkeys(k for k in (form_key(n) for n in (self.label, *self.aliases)) if len(k) >= 2))
 
+    def spaced_forms(self) -> list[str]:
+        """Forms written with a space or punctuation inside (S5 EV, 二胎/多孩家庭)."""
+        return [form_key(n) for n in (self.label, *self.aliases) if len(form_key(n)) >= 2 and _GAP.search(normalise(n).strip())]
+
 
 @dataclass
 class SearchVocabulary:
@@ -87,6 +94,7 @@ class SearchVocabulary:
                 self.forms.setdefault(f, [])
                 if (entry.kind, entry.key) not in self.forms[f]:
                     self.forms[f].append((entry.kind, entry.key))
+        self.spaced = {f for e in self.entries for f in e.spaced_forms()}
         self.longest = max((len(f) for f in self.forms), default=0)
         self.heads = {f[:2] for f in self.forms}
         self.by_key = {(e.kind, e.key): e for e in self.entries}
@@ -113,14 +121,27 @@ class SearchVocabulary:
     def to_json(self) -> dict:
         """What the browser needs to cut queries the same way and to say why a work matched."""
         return {"forms": {f: [f"{k}:{key}" for k, key in v] for f, v in sorted(self.forms.items())},
+                "spaced": sorted(self.spaced),
                 "labels": {f"{e.kind}:{e.key}": e.label for e in self.entries}}
+
+    def alternatives(self, group: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """A group and, for a vocabulary form, every other form of the entries it names:
+        OTA升级 is also found as OTA and 远程升级, 安全座椅 as 儿童座椅."""
+        out = [group]
+        if len(group) == 1 and group[0] in self.forms:
+            for kind, key in self.forms[group[0]]:
+                for f in self.by_key[(kind, key)].forms():
+                    if (f,) not in out:
+                        out.append((f,))
+        return out
 
 
 def scan_forms(s: str, seps: list[bool], vocab: SearchVocabulary) -> list[tuple[int, str]]:
     """(start, form) of the longest vocabulary form at each place of `s`, left to right, not overlapping.
 
     `s` holds only kept characters; seps[i] says a space or punctuation stood before s[i].
-    A form that starts or ends with a letter or digit must not cut a Latin word (l7 is not in l70).
+    A form that starts or ends with a letter or digit must not cut a Latin word (l7 is not in l70),
+    and only a form written with a space or punctuation inside may span one (S5 EV, not 冬季 续航).
     """
     out, i, n = [], 0, len(s)
     forms, heads = vocab.forms, vocab.heads
@@ -128,7 +149,7 @@ def scan_forms(s: str, seps: list[bool], vocab: SearchVocabulary) -> list[tuple[
         if s[i:i + 2] in heads:
             for j in range(min(n, i + vocab.longest), i + 1, -1):
                 f = s[i:j]
-                if f in forms and _fits(s, seps, i, j):
+                if f in forms and _fits(s, seps, i, j) and (f in vocab.spaced or _unbroken(s, seps, i, j)):
                     out.append((i, f))
                     i = j
                     break
@@ -137,6 +158,12 @@ def scan_forms(s: str, seps: list[bool], vocab: SearchVocabulary) -> list[tuple[
         else:
             i += 1
     return out
+
+
+def _unbroken(s: str, seps: list[bool], i: int, j: int) -> bool:
+    """No gap inside s[i:j] but where Latin meets Chinese ("OTA 升级" is OTA升级; "冬季 续航" is two words)."""
+    latin = _LATIN.match
+    return all(not seps[k] or bool(latin(s[k - 1])) != bool(latin(s[k])) for k in range(i + 1, j))
 
 
 def _fits(s: str, seps: list[bool], i: int, j: int) -> bool:
@@ -236,35 +263,61 @@ class Analyzer:
     # ------------------------------------------------------------ query side
 
     def query_groups(self, text: str) -> list[tuple[str, ...]]:
-        """Each group is one token or a phrase of bigrams; every group must match."""
+        """Each group is one token or a phrase of bigrams; every group must match.
+
+        A vocabulary form is one group, unless it would strand a single Chinese
+        character beside it: 侧滑门 is the phrase 侧滑 滑门, not 侧 + 滑门 (a lone
+        particle such as 的 is dropped instead).
+        """
         s, seps = _kept(text)
         found = dict(scan_forms(s, seps, self.vocab))
+        segments: list[list] = []  # [kind, text, gap_before]; kind "form" or "piece"
+        i = 0
+        while i < len(s):
+            if i in found:
+                segments.append(["form", found[i], seps[i]])
+                i += len(found[i])
+                continue
+            if segments and segments[-1][0] == "piece" and not seps[i]:
+                segments[-1][1] += s[i]
+            else:
+                segments.append(["piece", s[i], seps[i]])
+            i += 1
+        for k, seg in enumerate(segments):
+            if seg[0] != "piece":
+                continue
+            lone = [m.group() for m in _PIECES.finditer(seg[1])]
+            head, tail = (lone[0], lone[-1]) if lone else ("", "")
+            nxt = segments[k + 1] if k + 1 < len(segments) else None
+            prev = segments[k - 1] if k > 0 else None
+            if len(tail) == 1 and not _LATIN.match(tail) and nxt and nxt[0] == "form" and not nxt[2] and not _LATIN.match(nxt[1][0]):
+                if tail in STOP_CHARS:
+                    seg[1] = seg[1][:-1]
+                else:
+                    nxt[0], nxt[1], nxt[2] = "piece", seg[1] + nxt[1], seg[2]
+                    seg[1] = ""
+            elif len(head) == 1 and not _LATIN.match(head) and prev and prev[0] == "form" and not seg[2] and not _LATIN.match(prev[1][-1]):
+                if head in STOP_CHARS:
+                    seg[1] = seg[1][1:]
+                else:
+                    prev[0], prev[1] = "piece", prev[1] + seg[1]
+                    seg[1] = ""
         groups: list[tuple[str, ...]] = []
-        piece = ""
-
-        def flush():
-            nonlocal piece
-            for m in _PIECES.finditer(piece):
+        for kind, word, _ in segments:
+            if kind == "form":
+                groups.append((word,))
+                continue
+            for m in _PIECES.finditer(word):
                 run = m.group()
                 if _LATIN.match(run) or len(run) == 1:
                     groups.append((run,))
                 else:
                     groups.append(tuple(run[k:k + 2] for k in range(len(run) - 1)))
-            piece = ""
-
-        i = 0
-        while i < len(s):
-            if i in found:
-                flush()
-                groups.append((found[i],))
-                i += len(found[i])
-                continue
-            if seps[i]:
-                flush()
-            piece += s[i]
-            i += 1
-        flush()
         return list(dict.fromkeys(groups))
+
+    def marked(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """What an excerpt marks: every group and the other forms of its vocabulary entries."""
+        return [alt for g in groups for alt in self.vocab.alternatives(g)]
 
     def correct(self, text: str) -> str | None:
         """The vocabulary form one edit (or one swap of neighbours) away from the whole query, if any."""
@@ -284,7 +337,7 @@ class Analyzer:
         reasons = []
         for g in groups:
             word = group_text(g)
-            if word in kept:
+            if any(group_text(alt) in kept for alt in self.vocab.alternatives(g)):
                 continue
             for e in entries:
                 if any(word in f for f in [form_key(n) for n in (e.label, *e.aliases)]):
@@ -357,10 +410,11 @@ def proximity(first_positions: list[list[int]]) -> float:
 
 
 def score(n_docs: int, groups: list[dict]) -> float:
-    """groups: per group {"terms": [(df, tf), ...], "starts": [positions]} of one work."""
+    """groups: per group {"alts": [[(df, tf), ...] per matching alternative], "starts": [positions]} of one work."""
     total = 0.0
     for g in groups:
-        total += sum(term_weight(n_docs, df, tf) for df, tf in g["terms"]) / len(g["terms"])
+        for terms in g["alts"]:
+            total += sum(term_weight(n_docs, df, tf) for df, tf in terms) / len(terms)
     total += proximity([g["starts"] for g in groups])
     return round(total, 6)
 

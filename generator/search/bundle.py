@@ -3,7 +3,7 @@
 Each record's content is the work's token stream from `analysis` (the very
 stream `koc search` indexes), under a language Pagefind does not segment, so
 its index holds exactly our tokens; `koc-find.js` cuts the query as
-`analysis.Analyzer.query_groups` does (with `search/vocab.json`, the
+`analysis.Analyzer.query_groups` does (with `koc-search/vocab.json`, the
 library's vocabulary) and asks Pagefind one exact search per token or
 bigram phrase, then ranks as `rank.py` does. The record's plain text rides
 in its meta for the excerpt, which marks the query's real words.
@@ -231,11 +231,11 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
 
 
 def search_data(cat: Catalog) -> dict[str, bytes]:
-    """`search/vocab.json`: the library's vocabulary forms (for cutting queries and saying why a
+    """`koc-search/vocab.json`: the library's vocabulary forms (for cutting queries and saying why a
     work matched) and the number of works (for idf), shared by the header search and the finder."""
     import json
 
     from generator.search.edition_index import analyzer_of
 
     data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
-    return {"search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}
+    return {"koc-search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}

@@ -129,12 +129,12 @@ def search_words(searcher: Searcher, analyzer, text: str, filters: list[wq.Query
     if filters:
         allowed = set(searcher.search(wq.And(list(filters)), limit=None).docs())
     groups = analyzer.query_groups(text)
-    ranked = rank(searcher, groups, allowed)
+    ranked = rank(searcher, groups, allowed, analyzer.vocab)
     if not ranked:
         fixed = analyzer.correct(text)
         if fixed:
             groups = analyzer.query_groups(fixed)
-            ranked = rank(searcher, groups, allowed)
+            ranked = rank(searcher, groups, allowed, analyzer.vocab)
     if sort in ("date", "score"):
         values = _doc_values(searcher)
         fields = {d: searcher.stored_fields(d) for d, _ in ranked}
@@ -142,7 +142,7 @@ def search_words(searcher: Searcher, analyzer, text: str, filters: list[wq.Query
             ranked.sort(key=lambda item: (fields[item[0]]["date"], fields[item[0]]["id"]), reverse=True)
         else:
             ranked.sort(key=lambda item: (fields[item[0]].get("score") or 0, fields[item[0]]["date"], values.ids[item[0]]), reverse=True)
-    result = _result(searcher, ranked, groups, limit, snippets, [d for d, _ in ranked] if with_facets else None)
+    result = _result(searcher, ranked, analyzer.marked(groups), limit, snippets, [d for d, _ in ranked] if with_facets else None)
     result.groups = groups
     return result
 

@@ -28,13 +28,19 @@ def _ids(searcher: Searcher, term: str) -> set[int]:
         return set()
 
 
-def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | None = None) -> list[tuple[int, float]]:
-    """(docnum, score), best first, ties by document id, of the works every group matches."""
+def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | None = None,
+         vocab=None) -> list[tuple[int, float]]:
+    """(docnum, score), best first, ties by document id, of the works every group matches
+    (a vocabulary group by any form of its entries: `SearchVocabulary.alternatives`)."""
     if not groups:
         return []
-    terms = sorted({t for g in groups for t in g})
+    alts = [vocab.alternatives(g) if vocab else [g] for g in groups]
+    terms = sorted({t for group in alts for alt in group for t in alt})
     ids = {t: _ids(searcher, t) for t in terms}
-    candidates = set.intersection(*(ids[t] for t in terms))
+    candidates = None
+    for group in alts:
+        docs = set().union(*(set.intersection(*(ids[t] for t in alt)) for alt in group))
+        candidates = docs if candidates is None else candidates & docs
     if allowed is not None:
         candidates &= allowed
     if not candidates:
@@ -58,11 +64,15 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
     out = []
     for d in order:
         per_group = []
-        for g in groups:
-            starts = _starts(g, postings, d)
-            if not starts:
+        for group in alts:
+            matched = []
+            for alt in group:
+                starts = _starts(alt, postings, d)
+                if starts:
+                    matched.append(({"terms": [(len(ids[t]), len(postings[t][d])) for t in dict.fromkeys(alt)]}, starts))
+            if not matched:
                 break
-            per_group.append({"terms": [(len(ids[t]), len(postings[t][d])) for t in dict.fromkeys(g)], "starts": starts})
+            per_group.append({"alts": [m[0]["terms"] for m in matched], "starts": sorted({p for m in matched for p in m[1]})})
         else:
             out.append((d, score(n_docs, per_group)))
     ids_of = {}

@@ -2,7 +2,7 @@
 // Pagefind (koc-find.js) finds and ranks them by relevance unless a sort is chosen; with
 // filters only, the compact finder/data/ files answer (Pagefind would download its whole
 // word index for a search without words).
-import { counts, excerpt, findWorks, load, why } from "./koc-find.js";
+import { counts, excerpt, findWorks, load, marked, why } from "./koc-find.js";
 
 const root = document.getElementById("koc-finder");
 const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
@@ -69,7 +69,7 @@ if (root) {
   }
 
   const fromPagefind = (d) => ({
-    ...d.meta, url: d.url, excerpt: excerpt(d.meta.text, groups, 60), why: why(vocab, groups, d.meta.text, d.filters).join("；"),
+    ...d.meta, url: d.url, excerpt: excerpt(d.meta.text, marked(vocab, groups), 60), why: why(vocab, groups, d.meta.text, d.filters).join("；"),
   });
 
   async function loadFacets() {

@@ -1,5 +1,5 @@
 // The browser half of the library's one search analysis (generator/search/analysis.py and
-// rank.py): cut the query into groups with the library's vocabulary (search/vocab.json),
+// rank.py): cut the query into groups with the library's vocabulary (koc-search/vocab.json),
 // ask Pagefind one exact search per group (a token, or a phrase of bigrams) and per token,
 // keep the works every group matches, rank them by the same weights as `koc search`.
 // Pagefind's index holds the works' pre-analysed token streams, so both sides see the same words.
@@ -21,8 +21,9 @@ export function load(base) {
     loaded = (async () => {
       const [pagefind, vocab] = await Promise.all([
         import(new URL("pagefind/pagefind.js", base).href).then(async (pf) => { await pf.options({ baseUrl: base.pathname }); await pf.init(); return pf; }),
-        fetch(new URL("search/vocab.json", base)).then((r) => r.json()),
+        fetch(new URL("koc-search/vocab.json", base)).then((r) => r.json()),
       ]);
+      vocab.spaced = new Set(vocab.spaced);
       vocab.heads = new Set(Object.keys(vocab.forms).map((f) => f.slice(0, 2)));
       vocab.longest = Math.max(0, ...Object.keys(vocab.forms).map((f) => [...f].length));
       vocab.formsOf = {};
@@ -42,6 +43,12 @@ function kept(text) {
   return { chars, seps };
 }
 
+// No gap inside s[i:j] but where Latin meets Chinese ("OTA 升级" is OTA升级; "冬季 续航" is two words).
+function unbroken(s, seps, i, j) {
+  for (let k = i + 1; k < j; k++) if (seps[k] && LATIN.test(s[k - 1]) === LATIN.test(s[k])) return false;
+  return true;
+}
+
 function fits(s, seps, i, j) {
   if (LATIN.test(s[i]) && i > 0 && LATIN.test(s[i - 1]) && !seps[i]) return false;
   if (LATIN.test(s[j - 1]) && j < s.length && LATIN.test(s[j]) && !seps[j]) return false;
@@ -57,7 +64,7 @@ function scanForms(s, seps, vocab) {
     if (vocab.heads.has(s[i] + s[i + 1])) {
       for (let j = Math.min(s.length, i + vocab.longest); j > i + 1; j--) {
         const f = s.slice(i, j).join("");
-        if (vocab.forms[f] && fits(s, seps, i, j)) { out.push([i, f]); i = j; hit = true; break; }
+        if (vocab.forms[f] && fits(s, seps, i, j) && (vocab.spaced.has(f) || unbroken(s, seps, i, j))) { out.push([i, f]); i = j; hit = true; break; }
       }
     }
     if (!hit) i += 1;
@@ -65,30 +72,56 @@ function scanForms(s, seps, vocab) {
   return out;
 }
 
-// Groups of a query: a vocabulary form, a Latin run, a single character, or a phrase of bigrams.
+// Groups of a query: a vocabulary form, a Latin run, a single character, or a phrase of
+// bigrams (analysis.Analyzer.query_groups, rule for rule).
+const STOP_CHARS = new Set([..."的了和与及在是也就都着之"]);
+
 export function queryGroups(vocab, text) {
   const { chars: s, seps } = kept(text);
   const found = new Map(scanForms(s, seps, vocab));
+  const segments = [];  // [kind, text, gapBefore]
+  let i = 0;
+  while (i < s.length) {
+    if (found.has(i)) { const f = found.get(i); segments.push(["form", f, seps[i]]); i += [...f].length; continue; }
+    const last = segments.at(-1);
+    if (last && last[0] === "piece" && !seps[i]) last[1] += s[i];
+    else segments.push(["piece", s[i], seps[i]]);
+    i += 1;
+  }
+  segments.forEach((seg, k) => {
+    if (seg[0] !== "piece") return;
+    const runs = [...seg[1].matchAll(PIECES)].map((m) => m[0]);
+    const head = runs[0] ?? "", tail = runs.at(-1) ?? "";
+    const nxt = segments[k + 1], prev = segments[k - 1];
+    if ([...tail].length === 1 && !LATIN.test(tail) && nxt && nxt[0] === "form" && !nxt[2] && !LATIN.test(nxt[1][0])) {
+      if (STOP_CHARS.has(tail)) seg[1] = [...seg[1]].slice(0, -1).join("");
+      else { nxt[0] = "piece"; nxt[1] = seg[1] + nxt[1]; nxt[2] = seg[2]; seg[1] = ""; }
+    } else if ([...head].length === 1 && !LATIN.test(head) && prev && prev[0] === "form" && !seg[2] && !LATIN.test([...prev[1]].at(-1))) {
+      if (STOP_CHARS.has(head)) seg[1] = [...seg[1]].slice(1).join("");
+      else { prev[0] = "piece"; prev[1] = prev[1] + seg[1]; seg[1] = ""; }
+    }
+  });
   const groups = [];
-  let piece = "";
-  const flush = () => {
-    for (const m of piece.matchAll(PIECES)) {
+  for (const [kind, word] of segments) {
+    if (kind === "form") { groups.push([word]); continue; }
+    for (const m of word.matchAll(PIECES)) {
       const run = [...m[0]];
       if (LATIN.test(run[0]) || run.length === 1) groups.push([run.join("")]);
       else groups.push(run.slice(0, -1).map((c, k) => c + run[k + 1]));
     }
-    piece = "";
-  };
-  let i = 0;
-  while (i < s.length) {
-    if (found.has(i)) { flush(); const f = found.get(i); groups.push([f]); i += [...f].length; continue; }
-    if (seps[i]) flush();
-    piece += s[i];
-    i += 1;
   }
-  flush();
   const seen = new Set();
   return groups.filter((g) => { const k = g.join(" "); if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+// A group and, for a vocabulary form, every other form of the entries it names
+// (SearchVocabulary.alternatives): OTA升级 is also found as OTA and 远程升级.
+export function alternatives(vocab, g) {
+  const out = [g];
+  if (g.length === 1 && vocab.forms[g[0]]) {
+    for (const key of vocab.forms[g[0]]) for (const f of vocab.formsOf[key] || []) if (!out.some((a) => a.length === 1 && a[0] === f)) out.push([f]);
+  }
+  return out;
 }
 
 function oneEdit(a, b) {
@@ -146,37 +179,61 @@ const UTF8 = new TextEncoder();
 const word = (t) => "x" + [...UTF8.encode(t)].map((b) => b.toString(16).padStart(2, "0")).join("") + "z";
 
 async function rankGroups(pagefind, vocab, groups, filters, sort) {
-  const tokens = [...new Set(groups.flat())];
-  const found = await Promise.all(tokens.map((t, k) => pagefind.search(word(t), { filters, ...(k === 0 ? { sort: { n: "asc" } } : {}) })));
-  const hits = new Map(tokens.map((t, k) => [t, { df: found[k].unfilteredResultCount, at: new Map(found[k].results.map((r) => [r.id, r.words])) }]));
+  const alts = groups.map((g) => alternatives(vocab, g));
+  const tokens = [...new Set(alts.flat(2))];
+  const found = await Promise.all(tokens.map((t) => pagefind.search(word(t), { filters })));
+  const hits = new Map(tokens.map((t, k) => [t, { df: found[k].unfilteredResultCount, at: new Map(found[k].results.map((r) => [r.id, r])) }]));
+  // Candidates: every work holding one of the tokens; ties are broken by work id, as koc search
+  // does, read from the sort key n (the work's place in id order) in one search without words.
+  const seen = new Map();
+  for (const t of tokens) for (const [id, r] of hits.get(t).at) if (!seen.has(id)) seen.set(id, r);
+  const byId = await placeOf(pagefind, { n: "asc" });
   const out = [];
-  found[0].results.forEach((r, rank) => {  // in id order, which breaks ties
+  for (const [id, r] of seen) {
     let total = 0;
     const starts = [];
-    for (const g of groups) {
-      const uniq = [...new Set(g)];
-      if (!uniq.every((t) => hits.get(t).at.has(r.id))) return;
-      const first = hits.get(g[0]).at.get(r.id);
-      let s = first;
-      if (g.length > 1) {
-        const rest = g.slice(1).map((t) => new Set(hits.get(t).at.get(r.id)));
-        const p = [...first].sort((a, b) => a - b).find((q) => rest.every((set, k) => set.has(q + k + 1)));
-        if (p === undefined) return;
-        s = [p];
+    let ok = true;
+    for (const group of alts) {
+      let matched = 0;
+      const groupStarts = new Set();
+      for (const alt of group) {
+        const uniq = [...new Set(alt)];
+        if (!uniq.every((t) => hits.get(t).at.has(id))) continue;
+        const first = hits.get(alt[0]).at.get(id).words;
+        let s = first;
+        if (alt.length > 1) {
+          const rest = alt.slice(1).map((t) => new Set(hits.get(t).at.get(id).words));
+          const p = [...first].sort((a, b) => a - b).find((q) => rest.every((set, k) => set.has(q + k + 1)));
+          if (p === undefined) continue;
+          s = [p];
+        }
+        matched++;
+        s.forEach((p) => groupStarts.add(p));
+        total += uniq.reduce((sum, t) => sum + weight(vocab.n, hits.get(t).df, hits.get(t).at.get(id).words.length), 0) / uniq.length;
       }
-      starts.push(s);
-      total += uniq.reduce((sum, t) => sum + weight(vocab.n, hits.get(t).df, hits.get(t).at.get(r.id).length), 0) / uniq.length;
+      if (!matched) { ok = false; break; }
+      starts.push([...groupStarts].sort((a, b) => a - b));
     }
+    if (!ok) continue;
     total += proximity(starts);
-    out.push({ id: r.id, score: round6(total), rank, data: r.data });
-  });
-  out.sort((a, b) => b.score - a.score || a.rank - b.rank);
+    out.push({ id, score: round6(total), data: r.data });
+  }
+  out.sort((a, b) => b.score - a.score || byId.get(a.id) - byId.get(b.id));
   if (sort && out.length) {
-    const sorted = await pagefind.search(word(tokens[0]), { filters, sort });
-    const pos = new Map(sorted.results.map((r, k) => [r.id, k]));
-    out.sort((a, b) => pos.get(a.id) - pos.get(b.id));
+    const place = await placeOf(pagefind, sort);
+    out.sort((a, b) => place.get(a.id) - place.get(b.id));
   }
   return out;
+}
+
+// Page id → its place in the given sort, over every work (a search without words reads only sort data).
+const places = new Map();
+function placeOf(pagefind, sort) {
+  const key = JSON.stringify(sort);
+  if (!places.has(key)) {
+    places.set(key, pagefind.search(null, { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
+  }
+  return places.get(key);
 }
 
 // Works matching every group of `text` (or of its one-edit vocabulary form), best first.
@@ -247,6 +304,9 @@ function markSpans(text, groups) {
 
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// What an excerpt marks: every group and the other forms of its vocabulary entries.
+export const marked = (vocab, groups) => groups.flatMap((g) => alternatives(vocab, g));
+
 // HTML excerpt around the first match, each match in <mark>; "" when the text holds none.
 export function excerpt(text, groups, width = 80) {
   text = String(text ?? "");
@@ -273,7 +333,7 @@ export function why(vocab, groups, text, filters) {
   for (const kind of ["model", "scenario", "tag", "contributor"]) for (const key of filters?.[kind] || []) entries.push(`${kind}:${key}`);
   for (const g of groups) {
     const word = groupText(g);
-    if (have.includes(word)) continue;
+    if (alternatives(vocab, g).some((a) => have.includes(groupText(a)))) continue;
     for (const e of entries) {
       if ((vocab.formsOf[e] || []).some((f) => f.includes(word))) {
         const reason = `${KINDS[e.split(":")[0]]}：${vocab.labels[e]}`;

@@ -1,5 +1,5 @@
 // Header search: the library's analysis over Pagefind (koc-find.js), loaded on first use; results as a dropdown.
-import { excerpt, findWorks, load, why } from "./koc-find.js";
+import { excerpt, findWorks, load, marked, why } from "./koc-find.js";
 
 const root = document.querySelector(".koc-search");
 if (root) {
@@ -27,11 +27,12 @@ if (root) {
           <span class="koc-search__title">${esc(d.meta.title)}</span>
           <span class="koc-search__meta">${esc(d.meta.type)} · ${esc(d.meta.date)} · ${esc(d.meta.credits)}</span>
           ${reasons.length ? `<span class="koc-search__why">${esc(reasons.join("；"))}</span>` : ""}
-          <span class="koc-search__excerpt">${excerpt(d.meta.text, found.groups, 48)}</span></a>`;
+          <span class="koc-search__excerpt">${excerpt(d.meta.text, marked(found.vocab, found.groups), 48)}</span></a>`;
         }).join("") +
         `<a class="koc-search__all" href="${finder}">在案例查找中查看全部 ${found.results.length} 条结果 →</a>`
       : `<p class="koc-search__none">没有找到“${esc(query)}”。<a href="${finder}">去案例查找</a></p>`;
     panel.hidden = false;
+    panel.dataset.for = query;  // what the dropdown now answers (tests and the benchmark wait for it)
   }
 
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 150); });
