@@ -119,10 +119,10 @@ class SearchVocabulary:
         return cls(entries)
 
     def to_json(self) -> dict:
-        """What the browser needs to cut queries the same way and to say why a work matched."""
-        return {"forms": {f: [f"{k}:{key}" for k, key in v] for f, v in sorted(self.forms.items())},
-                "spaced": sorted(self.spaced),
-                "labels": {f"{e.kind}:{e.key}": e.label for e in self.entries}}
+        """What the browser needs to cut queries the same way and to say why a work matched:
+        per entry [kind's first letter, key, label, *aliases]; koc-find.js derives the forms as
+        `forms()` does."""
+        return {"entries": [[e.kind[0], e.key, e.label, *e.aliases] for e in self.entries]}
 
     def alternatives(self, group: tuple[str, ...]) -> list[tuple[str, ...]]:
         """A group and, for a vocabulary form, every other form of the entries it names:

@@ -7,6 +7,7 @@ const CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
 const KEEP = new RegExp(`[${CJK}a-z0-9]`);
 const PIECES = new RegExp(`[${CJK}]+|[a-z0-9]+`, "g");
 const LATIN = /[a-z0-9]/;
+const GAP = new RegExp(`[${CJK}a-z0-9][^${CJK}a-z0-9]+[${CJK}a-z0-9]`);
 const KINDS = { model: "车型", scenario: "场景", tag: "标签", contributor: "贡献者" };
 const K1 = 1.2;
 
@@ -23,11 +24,24 @@ export function load(base) {
         import(new URL("pagefind/pagefind.js", base).href).then(async (pf) => { await pf.options({ baseUrl: base.pathname }); await pf.init(); return pf; }),
         fetch(new URL("koc-search/vocab.json", base)).then((r) => r.json()),
       ]);
-      vocab.spaced = new Set(vocab.spaced);
-      vocab.heads = new Set(Object.keys(vocab.forms).map((f) => f.slice(0, 2)));
+      // Forms of each entry as SearchVocabulary makes them: form → ["kind:key"], and the spaced ones.
+      vocab.forms = {}; vocab.formsOf = {}; vocab.labels = {}; vocab.spaced = new Set();
+      const kinds = { m: "model", s: "scenario", t: "tag", c: "contributor" };
+      for (const [k, key, label, ...aliases] of vocab.entries) {
+        const id = `${kinds[k]}:${key}`;
+        vocab.labels[id] = label;
+        for (const name of [label, ...aliases]) {
+          const f = formKey(name);
+          if ([...f].length < 2) continue;
+          if (GAP.test(normalise(name).trim())) vocab.spaced.add(f);
+          (vocab.forms[f] ||= []);
+          if (!vocab.forms[f].includes(id)) vocab.forms[f].push(id);
+          (vocab.formsOf[id] ||= []);
+          if (!vocab.formsOf[id].includes(f)) vocab.formsOf[id].push(f);
+        }
+      }
+      vocab.heads = new Set(Object.keys(vocab.forms).map((f) => [...f].slice(0, 2).join("")));
       vocab.longest = Math.max(0, ...Object.keys(vocab.forms).map((f) => [...f].length));
-      vocab.formsOf = {};
-      for (const [f, keys] of Object.entries(vocab.forms)) for (const k of keys) (vocab.formsOf[k] ||= []).push(f);
       return { pagefind, vocab };
     })();
   }
