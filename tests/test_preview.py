@@ -19,7 +19,7 @@ def test_preview_build_shows_problems_on_the_affected_page(tmp_path):
     project = write_library(tmp_path / "p")
     path = project / W
     path.write_text(path.read_text(encoding="utf-8").replace("- 露营\n", "- 露营地\n"), encoding="utf-8")
-    build_site(project / "mkdocs.yml", project / "site", {"KOC_AS_OF": "2026-06-01", "KOC_PREVIEW": "1", "KOC_DRAFTS": "1"})
+    build_site(project / "mkdocs.yml", project / "site", {"as_of": "2026-06-01", "preview": True, "drafts": True})
     soup = page(project / "site", "works/2026-camping-video/")
     box = soup.select_one(".koc-problems")
     assert "未知场景“露营地”" in box.get_text() and f"{W}:" in box.get_text()

@@ -31,7 +31,7 @@ from generator.pages.routes import Routes
 from generator.pages.spec import PageInputs, PageSpec
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
-from generator.problems import Problem, ProblemsError, has_errors
+from generator.problems import Problem, ContentError, has_errors
 from generator.search.bundle import SearchBundleJob, finder_data, search_records
 from generator.search.collections import run_collections
 from generator.search.edition_index import index_documents
@@ -72,7 +72,7 @@ class SiteSources:
 def generate_site(options: Options) -> SiteSources:
     checked = check_library(options)
     if has_errors(checked.problems) and not options.preview:
-        raise ProblemsError(checked.problems)
+        raise ContentError(checked.problems)
     library, tags = checked.library, checked.tags
     cat = build_catalog(library, Edition(options.audience, options.as_of, options.drafts), tags)
     routes = Routes(options.use_directory_urls)
