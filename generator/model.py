@@ -79,12 +79,6 @@ TIER_LABELS = {
     Tier.EXPLORER: "探索者",
 }
 
-STATUS_LABELS = {
-    Status.PUBLISHED: "已发布",
-    Status.DRAFT: "草稿",
-    Status.WITHDRAWN: "已撤回",
-}
-
 AUDIENCE_LABELS = {
     Audience.INTERNAL: "内部版",
     Audience.DEALER: "经销商版",
@@ -159,6 +153,15 @@ class Reuse:
     by: str = ""
 
 
+def is_remote(src: str) -> bool:
+    """A media reference is a URL (validation lets only https:// through) or a `media/…` path.
+
+    >>> is_remote("https://example.com/a.jpg"), is_remote("media/covers/a.jpg")
+    (True, False)
+    """
+    return src.startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True)
 class MediaItem:
     type: str  # image | video | link
@@ -167,7 +170,7 @@ class MediaItem:
 
     @property
     def is_local(self) -> bool:
-        return not self.src.startswith(("http://", "https://"))
+        return not is_remote(self.src)
 
 
 @dataclass(frozen=True)

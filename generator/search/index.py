@@ -30,7 +30,7 @@ from generator.model import Audience, Work
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 8  # 8: the analyzer moved to generator.search.analysis (the schema pickles its path)
 
-FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+from generator.search.facets import FACETS  # noqa: E402,F401 - the facet fields below, listed once
 
 
 def make_schema() -> Schema:
