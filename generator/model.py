@@ -47,7 +47,7 @@ class Status(str, Enum):
 
 
 class Audience(str, Enum):
-    """Which edition of the site is built (SPEC §6)."""
+    """Which edition of the site is built: internal, or for dealers (only works cleared for dealer meetings)."""
 
     INTERNAL = "internal"
     DEALER = "dealer"

@@ -139,7 +139,7 @@ def work_pages(inputs: PageInputs) -> Iterator[PageSpec]:
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             yield PageSpec(path, "work.md.j2", work.title, work_page(work, inputs))
         elif vis is Visibility.STUB:
-            stub = StubPage(work.id, stub_reason(work, cat.edition), work.date.isoformat())
+            stub = StubPage(work.id, stub_reason(work), work.date.isoformat())
             yield PageSpec(path, "stub.md.j2", work.title, stub, dict(LISTING, koc_offline=True))
 
 

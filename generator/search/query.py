@@ -1,6 +1,6 @@
 """Querying the whoosh index: search with facets, related works, collections.
 
-Queries use the SPEC §3.5 language. `scenario:`, `model:` and `tag:` accept
+Queries use whoosh's syntax over the fields of `index.make_schema` (see the README). `scenario:`, `model:` and `tag:` accept
 what editors write in works (a label or an alias) and are resolved to slugs
 through the taxonomy, so `scenario:亲子游` and `scenario:family-weekend` match
 the same works.
