@@ -8,18 +8,22 @@ import logging
 import sys
 from pathlib import Path
 
-from generator.options import Options, resolve_as_of, resolve_audience
-from generator.mkdocs_adapter.messages import CONTENT_ERRORS
-from generator.problems import Problem, ProblemsError
+from generator.model import Audience, Tier, WorkType
+from generator.options import Options
+from generator.problems import ContentError, Problem
+from generator.search.facets import FACETS
+
+
+def _settings(args) -> dict:
+    """The koc plugin's options this command sets (None: as mkdocs.yml or the environment says)."""
+    return {"audience": getattr(args, "audience", None), "as_of": getattr(args, "as_of", None),
+            "drafts": getattr(args, "drafts", None) or None}
 
 
 def _options(args) -> Options:
-    return Options(
-        project_dir=Path(args.project),
-        audience=resolve_audience(getattr(args, "audience", None)),
-        as_of=resolve_as_of(getattr(args, "as_of", None)),
-        drafts=getattr(args, "drafts", False),
-    ).resolve()
+    from generator.mkdocs_adapter.config import read_options
+
+    return read_options(Path(args.project).resolve() / "mkdocs.yml", **_settings(args))
 
 
 def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None:
@@ -53,11 +57,6 @@ def cmd_check(args) -> int:
     return 1 if failed else 0
 
 
-def _edition_env(args) -> dict:
-    opts = _options(args)
-    return {"KOC_AUDIENCE": opts.audience.value, "KOC_AS_OF": opts.as_of.isoformat(), "KOC_DRAFTS": "1" if opts.drafts else None}
-
-
 def cmd_build(args) -> int:
     from mkdocs.exceptions import MkDocsException
 
@@ -66,11 +65,9 @@ def cmd_build(args) -> int:
     project = Path(args.project).resolve()
     site_dir = Path(args.site_dir) if args.site_dir else project / "site"
     try:
-        build_site(project / "mkdocs.yml", site_dir, _edition_env(args), strict=args.strict)
-    except (MkDocsException, ProblemsError) as exc:
-        if isinstance(exc, ProblemsError):
-            print_problems(exc.problems, "text", sys.stderr)
-        else:
+        build_site(project / "mkdocs.yml", site_dir, _settings(args), strict=args.strict)
+    except (ContentError, MkDocsException) as exc:
+        if not isinstance(exc, ContentError):  # MkDocs has printed every problem of the library already
             print(str(exc), file=sys.stderr)
         print(f"构建失败：{site_dir} 保持不变。", file=sys.stderr)
         return 1
@@ -79,17 +76,16 @@ def cmd_build(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    import os
-
     from mkdocs.commands.serve import serve
 
-    args.drafts = not args.no_drafts
-    os.environ.update({k: v for k, v in _edition_env(args).items() if v})
-    # Errors show in the terminal and on the pages instead of stopping the preview.
-    os.environ["KOC_PREVIEW"] = "1"
+    from generator.mkdocs_adapter.config import plugins_with
+
+    config_file = Path(args.project).resolve() / "mkdocs.yml"
+    # Drafts shown unless --no-drafts; errors show in the terminal and on the pages instead of stopping the preview.
+    plugins = plugins_with(config_file, **dict(_settings(args), drafts=not args.no_drafts, preview=True))
     print(f"预览地址：http://{args.dev_addr}/ （保存 content/ 或 site_templates/ 下的文件后自动刷新；Ctrl+C 退出）", file=sys.stderr)
-    serve(config_file=str(Path(args.project).resolve() / "mkdocs.yml"), open_in_browser=False,
-          dev_addr=args.dev_addr, livereload=True, build_type="dirty")
+    serve(config_file=str(config_file), open_in_browser=False, dev_addr=args.dev_addr, livereload=True,
+          build_type="dirty", plugins=plugins)
     return 0
 
 
@@ -99,10 +95,11 @@ def cmd_export(args) -> int:
 
     try:
         sources = generate_site(_options(args))
-    except ProblemsError as exc:
+    except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
-    n = export_pages(sources, Path(args.dir))
+    with sources:
+        n = export_pages(sources, Path(args.dir))
     print(f"已导出 {n} 个页面到 {args.dir}", file=sys.stderr)
     return 0
 
@@ -125,9 +122,9 @@ def cmd_search(args) -> int:
     from generator.search.results import render_terminal, search_library
 
     try:
-        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FILTERS},
+        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FACETS},
                                 limit=args.limit, sort=args.sort)
-    except ProblemsError as exc:
+    except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
     except ValueError as exc:
@@ -183,7 +180,7 @@ def cmd_new(args) -> int:
         if args.kind == "contributor":
             cid = args.id or (_ask("贡献者 id（小写字母、数字、连字符）") if prompt else "")
             name = args.name or (_ask("署名（公开显示的名字）") if prompt else "")
-            tier = args.tier or (_ask("成长阶段", "explorer", ["explorer", "specialist", "collaborator", "leader"]) if prompt else "explorer")
+            tier = args.tier or (_ask("成长阶段", Tier.EXPLORER.value, [t.value for t in Tier]) if prompt else Tier.EXPLORER.value)
             if not cid or not name:
                 print("需要 --id 和 --name", file=sys.stderr)
                 return 2
@@ -217,17 +214,27 @@ def cmd_new(args) -> int:
     return 0
 
 
-FILTERS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from generator.search.query import SORTS
+
     parser = argparse.ArgumentParser(prog="koc", description="KOC 作品库：校验内容、生成站点、检索作品")
     parser.add_argument("--project", default=".", help="项目目录（含 content/ 与 mkdocs.yml），默认当前目录")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def edition(p, drafts=True):
-        p.add_argument("--audience", choices=["internal", "dealer"], help="站点版本（默认 internal，或 KOC_AUDIENCE）")
-        p.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD（默认今天，或 KOC_AS_OF / SOURCE_DATE_EPOCH）")
+        p.add_argument("--audience", choices=[a.value for a in Audience], help="站点版本（默认 internal，或 KOC_AUDIENCE）")
+        p.add_argument("--as-of", type=_date, help="数据截至日期 YYYY-MM-DD（默认今天，或 KOC_AS_OF / SOURCE_DATE_EPOCH）")
         if drafts:
             p.add_argument("--drafts", action="store_true", help="包含草稿（仅供预览）")
 
@@ -256,10 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="全文检索作品（中文分词，支持筛选与分面统计）")
     p.add_argument("query", nargs="?", default="", help='关键词或 whoosh 查询，如 "第二排 AND type:video"')
-    for name in FILTERS:
+    for name in FACETS:
         p.add_argument(f"--{name}", help=f"只看 {name} 为该值的作品（标签/场景/车型可写名称或别名）")
     p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--sort", choices=["relevance", "date", "score"], default="relevance")
+    p.add_argument("--sort", choices=SORTS, default=SORTS[0])
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
     edition(p, drafts=False)
     p.set_defaults(func=cmd_search)
@@ -267,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="新建作品文件（或 koc new contributor 新建贡献者），不会覆盖已有文件")
     p.add_argument("kind", nargs="?", choices=["work", "contributor"], default="work")
     p.add_argument("--title")
-    p.add_argument("--type", choices=["article", "video", "photo", "qa", "review", "story", "report"])
+    p.add_argument("--type", choices=[t.value for t in WorkType])
     p.add_argument("--date", help="YYYY-MM-DD，默认今天")
     p.add_argument("--contributor", action="append", help="id[:角色]，可重复")
     p.add_argument("--scenario", action="append")
@@ -275,14 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append")
     p.add_argument("--id", help="作品或贡献者 id；默认按日期、车型和类型建议")
     p.add_argument("--name", help="贡献者署名（koc new contributor）")
-    p.add_argument("--tier", choices=["explorer", "specialist", "collaborator", "leader"])
+    p.add_argument("--tier", choices=[t.value for t in Tier])
     p.add_argument("--city")
     p.add_argument("--prompt", action="store_true", help="逐项提问（终端中缺少 --title 时默认提问）")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("stats", help="统计作品数量与即将到期的授权")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--as-of", help="数据截至日期 YYYY-MM-DD")
+    p.add_argument("--as-of", type=_date, help="数据截至日期 YYYY-MM-DD")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("schema", help="输出作品 frontmatter 的 JSON Schema")
@@ -294,9 +301,6 @@ class _StderrHandler(logging.Handler):
     # Looks sys.stderr up at each record, so redirected or captured output works.
     def emit(self, record):
         message = record.getMessage()
-        # `koc build` prints the content problems itself, once, after MkDocs stops.
-        if message.startswith(CONTENT_ERRORS):
-            return
         # The preview rebuilds only changed pages on purpose; MkDocs' warning about it is noise.
         if "'dirty' build" in message:
             return

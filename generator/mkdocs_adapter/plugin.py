@@ -9,11 +9,8 @@ navigation; on_serve also watches content/ and site_templates/.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -21,40 +18,24 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from generator.mkdocs_adapter.chrome_cache import ChromeCache
-from generator.model import Audience
-from generator.options import Options, ScoringWeights, resolve_as_of, resolve_audience
-from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.mkdocs_adapter.config import KocPluginConfig, to_options
 from generator.mkdocs_adapter.page_toc import page_toc
-from generator.mkdocs_adapter.messages import CONTENT_ERRORS
-from generator.problems import ProblemsError
+from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.model import AUDIENCE_LABELS
+from generator.options import Options
 from generator.pages.site import SiteSources, generate_site
+from generator.problems import ContentError
 
 log = logging.getLogger("mkdocs.plugins.koc")
 
 
-class _Weights(base.Config):
-    article = c.Type((int, float), default=3)
-    video = c.Type((int, float), default=4)
-    photo = c.Type((int, float), default=2)
-    qa = c.Type((int, float), default=1)
-    review = c.Type((int, float), default=3)
-    story = c.Type((int, float), default=3)
-    report = c.Type((int, float), default=4)
+class ContentBuildError(PluginError):
+    """The library has errors: MkDocs prints the problems and stops; `koc build`
+    finds the `ContentError` itself on the exception MkDocs raises next (its context)."""
 
-
-class KocPluginConfig(base.Config):
-    content_dir = c.Type(str, default="content")
-    templates_dir = c.Type(str, default="site_templates")
-    cache_dir = c.Type(str, default=".cache/koc")
-    # Env vars win over mkdocs.yml so one config builds both editions.
-    audience = c.Optional(c.Choice([a.value for a in Audience]))
-    as_of = c.Optional(c.Type(str))
-    drafts = c.Type(bool, default=False)
-    embed_hosts = c.ListOfItems(c.Type(str), default=["player.bilibili.com", "www.youtube-nocookie.com"])
-    # Hall-of-fame scoring (SPEC §4): type weight × quality + featured bonus + reuse weight × reuses.
-    type_weights = c.SubConfig(_Weights)
-    featured_bonus = c.Type((int, float), default=5)
-    reuse_weight = c.Type((int, float), default=2)
+    def __init__(self, error: ContentError):
+        self.error = error
+        super().__init__(f"内容有 {len(error.problems)} 个错误，未生成站点：\n{error}")
 
 
 class GeneratedPage(Page):
@@ -78,40 +59,19 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
     def __init__(self):
         self.sources: SiteSources | None = None
         self.options: Options | None = None
-        self.failure: ProblemsError | None = None  # kept for `koc build` to report
         self._nav = None
 
     def on_config(self, config):
-        cfg = self.config
-        project = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        weights = ScoringWeights(
-            type_weights={k: float(v) for k, v in cfg.type_weights.items()},
-            featured_bonus=float(cfg.featured_bonus),
-            reuse_weight=float(cfg.reuse_weight),
-        )
-        self.options = Options(
-            project_dir=project,
-            content_dir=Path(cfg.content_dir),
-            templates_dir=Path(cfg.templates_dir),
-            cache_dir=Path(cfg.cache_dir),
-            audience=resolve_audience(os.environ.get("KOC_AUDIENCE") or cfg.audience),
-            as_of=resolve_as_of(os.environ.get("KOC_AS_OF") or cfg.as_of),
-            drafts=os.environ.get("KOC_DRAFTS", "") == "1" or cfg.drafts,
-            preview=os.environ.get("KOC_PREVIEW", "") == "1",
-            use_directory_urls=config.use_directory_urls,
-            weights=weights,
-            embed_hosts=tuple(cfg.embed_hosts),
-        ).resolve()
+        self.options = to_options(self.config, config.config_file_path, config.use_directory_urls)
         try:
             self.sources = generate_site(self.options)
-        except ProblemsError as exc:
-            self.failure = exc
-            raise PluginError(CONTENT_ERRORS + "\n" + str(exc)) from None
+        except ContentError as exc:
+            raise ContentBuildError(exc) from None
         for problem in self.sources.problems:
             (log.warning if self.options.preview else log.info)(problem.format())
         config.extra["koc"] = {
             "audience": self.options.audience.value,
-            "edition": "经销商版" if self.options.audience is Audience.DEALER else "内部版",
+            "edition": AUDIENCE_LABELS[self.options.audience],
             "as_of": self.options.as_of.isoformat(),
             "drafts": self.options.drafts,
             "problems": [p.format() for p in self.sources.problems if p.severity == "error"],
@@ -159,8 +119,14 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 self.sources.index_job.wait()
 
     def on_build_error(self, error):
-        if self.sources is not None and self.sources.search_job is not None:
-            self.sources.search_job.cancel()
+        # Nothing of a failed build is published: stop what still runs beside it.
+        if self.sources is not None:
+            self.sources.close()
+
+    def on_shutdown(self):
+        # End of `mkdocs build` or of a preview session: no job outlives the process's work.
+        if self.sources is not None:
+            self.sources.close()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))

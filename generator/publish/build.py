@@ -6,56 +6,25 @@ exactly as it was; a successful one replaces it in two renames.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+from generator.mkdocs_adapter.build import run_mkdocs
 from generator.pages.site import SiteSources
 
 
-def _set_environment(values: dict[str, str | None]) -> None:
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str | None]):
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        _set_environment(values)
-        yield
-    finally:
-        _set_environment(saved)
-
-
-def build_site(config_file: Path, site_dir: Path, env: dict[str, str | None], strict: bool = False) -> None:
-    """Build with MkDocs; raises (mkdocs' own exceptions) and keeps the old site on failure."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
+def build_site(config_file: Path, site_dir: Path, settings: dict[str, Any], strict: bool = False) -> None:
+    """Build with MkDocs (the koc plugin's `settings` given as options); raises, and keeps
+    the old site, on failure."""
     site_dir = Path(site_dir).resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
     old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        with _environment(env):
-            config = load_config(config_file=str(config_file), site_dir=str(tmp), strict=strict)
-            config.plugins.on_startup(command="build", dirty=False)
-            try:
-                build(config)
-            except Exception:
-                # MkDocs reduces a plugin's error to "Aborted"; re-raise the problems themselves.
-                failure = getattr(config.plugins.get("koc"), "failure", None)
-                if failure is not None:
-                    raise failure from None
-                raise
-            finally:
-                config.plugins.on_shutdown()
+        run_mkdocs(config_file, tmp, settings, strict)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -19,8 +19,8 @@ works, never a `private:` field), and the binary indexes them in its own
 process while the site renders, so the bundle costs little extra time.
 
 Example:
-    >>> job = SearchBundleJob(search_records(cat, bodies))   # doctest: +SKIP
-    >>> job.write(Path("site"))                               # site/pagefind/…
+    >>> job = SearchBundleJob(search_records(inputs))   # doctest: +SKIP
+    >>> job.write(Path("site"))                          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,10 +32,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
-from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
+from generator.pages.wording import VIEW_ONLY, expiry_note
+from generator.search.facets import FACETS
 from generator.catalog.catalog import Catalog
 from generator.pages.spec import PageInputs
 
@@ -71,7 +74,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
         text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
         cover = ""
         if work.cover:
-            cover = work.cover if work.cover.startswith("https://") else sized_path(work.cover, CARD_WIDTH)
+            cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
         records.append({
             "url": "/" + card.url,
             "content": " ".join(pagefind_word(t) for t in streams[work.id].split()),
@@ -82,8 +85,8 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "type": TYPE_LABELS[work.type],
                 "date": work.date.isoformat(),
                 "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
-                "uses": " · ".join(card.uses) or "仅供浏览",
-                "expiring": f"授权 {card.expiry_days} 天后到期" if card.expiry_days is not None else "",
+                "uses": " · ".join(card.uses) or VIEW_ONLY,
+                "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
                 "score": str(card.score or ""),
                 "text": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
             },
@@ -95,7 +98,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
 
 
 def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
-    filters = {
+    values = {
         "type": [work.type.value],
         "scenario": list(work.scenarios),
         "model": list(work.models),
@@ -104,7 +107,7 @@ def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
         "use": [u.value for u in Use if u in work.rights.uses] or ["none"],
         "year": [str(work.year)],
     }
-    return {k: v for k, v in filters.items() if v}
+    return {k: values[k] for k in FACETS if values[k]}
 
 
 def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
@@ -116,7 +119,7 @@ def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
         "model": {t.slug: t.label for t in lib.taxonomy.models},
         "tag": dict(sorted(cat.tag_labels.items())),
         "contributor": {c.id: c.name for c in lib.contributors.values()},
-        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": "仅供浏览"},
+        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": VIEW_ONLY},
         "year": {str(y): f"{y} 年" for y in sorted({w.year for w in cat.listed}, reverse=True)},
     }
 
@@ -131,6 +134,15 @@ def record_page(record: dict) -> str:
             f'<main data-pagefind-body>{esc(record["content"])}</main>{meta}{filters}{sort}</body></html>')
 
 
+def _discard(proc: subprocess.Popen | None, log, folder: Path) -> None:
+    """Stop Pagefind if it still runs and remove its temporary folder."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    log.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class SearchBundleJob:
     """Indexes `records` with the Pagefind CLI in the background; `write(site_dir)` finishes it.
 
@@ -138,6 +150,10 @@ class SearchBundleJob:
     on that folder at once, in its own process, while the site renders. (The
     CLI indexes ~1,000 such pages in 2-3 s; pagefind's Python service API
     took ~0.1 s per record here.)
+
+    The temporary folder lives exactly as long as the job: `write` or `cancel`
+    removes it, so does leaving a `with` block, and a job dropped unfinished
+    (a build never published) removes it when it is collected or at exit.
     """
 
     _lock = threading.Lock()
@@ -159,16 +175,24 @@ class SearchBundleJob:
                "--output-path", str(self._dir / "bundle"), "--force-language", LANGUAGE]
         # An empty library has nothing to index; the finder then says so itself.
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT) if records else None
+        self._discard = weakref.finalize(self, _discard, self._proc, self._log, self._dir)
+
+    def wait(self) -> Path | None:
+        """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
+        if self._proc is None:
+            return None
+        if self._proc.wait() != 0:
+            self._log.seek(0)
+            raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+        return self._dir / "bundle"
 
     def write(self, site_dir: Path) -> Path:
         target = Path(site_dir) / "pagefind"
         try:
-            if self._proc is not None:
-                if self._proc.wait() != 0:
-                    self._log.seek(0)
-                    raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+            bundle = self.wait()
+            if bundle is not None:
                 shutil.rmtree(target, ignore_errors=True)
-                shutil.move(str(self._dir / "bundle"), str(target))
+                shutil.move(str(bundle), str(target))
             return target
         finally:
             self.cancel()
@@ -191,11 +215,13 @@ class SearchBundleJob:
         threading.Thread(target=finish, daemon=True).start()
 
     def cancel(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        self._log.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._discard()  # once: later calls do nothing
+
+    def __enter__(self) -> SearchBundleJob:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
 
 
 CARD_SHARD = 50
@@ -211,7 +237,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     """
     import json
 
-    names = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+    names = FACETS
     dicts: dict[str, dict[str, int]] = {n: {} for n in names}
     rows, cards = [], []
     for record in records:

@@ -5,7 +5,7 @@ index and the browser's Pagefind bundle, so both find the same works.
 
 Example:
     >>> ix, report = index_library(cat, options)   # doctest: +SKIP
-    >>> report.added                                # the works new or changed since the last build
+    >>> report.added                                # doctest: +SKIP
 """
 
 from __future__ import annotations

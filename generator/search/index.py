@@ -31,7 +31,6 @@ from generator.model import Audience, Work
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 9  # 9: one pre-analysed `content` stream (issue 12)
 
-FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
 
 def make_schema() -> Schema:

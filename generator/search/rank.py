@@ -48,8 +48,11 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
     order = sorted(candidates)
     postings: dict[str, dict[int, list[int]]] = {}
     for t in terms:
-        m = searcher.postings(FIELD, t)
         found = {}
+        postings[t] = found
+        if not ids[t]:
+            continue
+        m = searcher.postings(FIELD, t)
         for d in order:
             if not m.is_active():
                 break
@@ -59,7 +62,6 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
                     break
             if m.id() == d:
                 found[d] = list(m.value_as("positions"))
-        postings[t] = found
     n_docs = searcher.doc_count()
     out = []
     for d in order:

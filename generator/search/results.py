@@ -22,7 +22,7 @@ from generator.catalog.rights import Edition
 from generator.content.check import check_library
 from generator.options import Options
 from generator.pages.routes import Routes
-from generator.problems import ProblemsError, has_errors
+from generator.problems import ContentError, has_errors
 from generator.search.query import QueryError, filters_query, make_resolver, parse_query, search, search_words
 from generator.search.bundle import filter_labels
 from generator.search.edition_index import analyzer_of, index_library, work_entries
@@ -37,7 +37,7 @@ FILTERABLE = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
     checked = check_library(options)
     if has_errors(checked.problems):
-        raise ProblemsError([p for p in checked.problems if p.severity == "error"])
+        raise ContentError([p for p in checked.problems if p.severity == "error"])
     cat = build_catalog(checked.library, Edition(options.audience, options.as_of, options.drafts), checked.tags)
     routes = Routes(options.use_directory_urls)
     ix, _ = index_library(cat, options)
