@@ -49,6 +49,9 @@ _TAGS = re.compile(r"<[^>]+>")
 LANGUAGE = "und"
 
 
+EVERY = "xz"  # pagefind_word(""): no token is empty, so no other word is this one
+
+
 def pagefind_word(token: str) -> str:
     """A token as Pagefind stores it: "x" + the hex of its UTF-8 + "z".
 
@@ -77,7 +80,10 @@ def search_records(inputs: PageInputs) -> list[dict]:
             cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
         records.append({
             "url": "/" + card.url,
-            "content": " ".join(pagefind_word(t) for t in streams[work.id].split()),
+            # EVERY closes each record: one word all works hold, so the browser reads the order of all
+            # works by a sort key from that word's entry alone (a search without words would
+            # download the whole index).
+            "content": " ".join(pagefind_word(t) for t in streams[work.id].split()) + " " + EVERY,
             "language": LANGUAGE,
             "meta": {
                 "title": work.title,

@@ -2,7 +2,7 @@
 // Pagefind (koc-find.js) finds and ranks them by relevance unless a sort is chosen; with
 // filters only, the compact finder/data/ files answer (Pagefind would download its whole
 // word index for a search without words).
-import { counts, excerpt, findWorks, load, marked, why } from "./koc-find.js";
+import { counts as facetCounts, excerpt, findWorks, load, marked, why } from "./koc-find.js";
 
 const root = document.getElementById("koc-finder");
 const PAGE = 12;
@@ -65,7 +65,7 @@ if (root) {
     const found = await findWorks(base, s.q, { filters: s.filters, sort });
     groups = found.groups;
     vocab = found.vocab;
-    const filters = found.results.length ? await counts(base, found.groups, s.filters) : {};
+    const filters = found.results.length ? await facetCounts(base, found.groups, s.filters) : {};
     return { filters, results: found.results.map((r) => ({ data: async () => fromPagefind(await r.data()) })) };
   }
 
@@ -123,7 +123,7 @@ if (root) {
       if (!s.filters[f] || search.local) return search.filters?.[f] || {};
       const others = { ...s.filters };
       delete others[f];
-      if (s.q) return results.length ? (await counts(base, groups, others))?.[f] || {} : {};
+      if (s.q) return results.length ? (await facetCounts(base, groups, others))?.[f] || {} : {};
       return (await find({ ...s, filters: others })).filters?.[f] || {};
     }));
     await showMore(mine);

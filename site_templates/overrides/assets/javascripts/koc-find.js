@@ -240,12 +240,13 @@ async function rankGroups(pagefind, vocab, groups, filters, sort) {
   return out;
 }
 
-// Page id → its place in the given sort, over every work (a search without words reads only sort data).
+// Page id → its place in the given sort, over every work: a search for the one word every record
+// holds (bundle.EVERY, the encoding of ""), which downloads that word's index entry only.
 const places = new Map();
 function placeOf(pagefind, sort) {
   const key = JSON.stringify(sort);
   if (!places.has(key)) {
-    places.set(key, pagefind.search(null, { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
+    places.set(key, pagefind.search(word(""), { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
   }
   return places.get(key);
 }
