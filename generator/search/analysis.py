@@ -453,15 +453,16 @@ def StreamAnalyzer():
 def _kept_map(text: str) -> tuple[str, list[bool], list[int]]:
     """Kept characters of `text` normalised, separators before each, and each one's index in `text`."""
     chars, seps, where, gap = [], [], [], False
-    for i, ch in enumerate(text):
-        for n in normalise(ch):
-            if _KEEP.match(n):
-                chars.append(n)
-                seps.append(gap)
-                where.append(i)
-                gap = False
-            else:
-                gap = True
+    whole = normalise(text)
+    pairs = enumerate(whole) if len(whole) == len(text) else ((i, n) for i, ch in enumerate(text) for n in normalise(ch))
+    for i, n in pairs:
+        if _KEEP.match(n):
+            chars.append(n)
+            seps.append(gap)
+            where.append(i)
+            gap = False
+        else:
+            gap = True
     return "".join(chars), seps, where
 
 

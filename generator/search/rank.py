@@ -46,6 +46,8 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
     if not candidates:
         return []
     order = sorted(candidates)
+    # Positions matter for phrases and for the closeness of two or more groups; else counts do.
+    need_positions = len(alts) > 1 or any(len(alt) > 1 for group in alts for alt in group)
     postings: dict[str, dict[int, list[int]]] = {}
     for t in terms:
         found = {}
@@ -61,7 +63,7 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
                 if not m.is_active():
                     break
             if m.id() == d:
-                found[d] = list(m.value_as("positions"))
+                found[d] = list(m.value_as("positions")) if need_positions else [0] * m.value_as("frequency")
     n_docs = searcher.doc_count()
     out = []
     for d in order:
@@ -77,9 +79,9 @@ def rank(searcher: Searcher, groups: list[tuple[str, ...]], allowed: set[int] | 
             per_group.append({"alts": [m[0]["terms"] for m in matched], "starts": sorted({p for m in matched for p in m[1]})})
         else:
             out.append((d, score(n_docs, per_group)))
-    ids_of = {}
-    for d, _ in out:
-        ids_of[d] = searcher.stored_fields(d)["id"]
+    from generator.search.query import _doc_values  # per searcher, read once
+
+    ids_of = _doc_values(searcher).ids
     out.sort(key=lambda item: (-item[1], ids_of[item[0]]))
     return out
 
