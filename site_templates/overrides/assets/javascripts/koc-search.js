@@ -1,4 +1,8 @@
-// Header search: the library's analysis over Pagefind (koc-find.js), loaded on first use; results as a dropdown.
+// Header search: the library's analysis over Pagefind (koc-find.js), loaded on first use;
+// results as a dropdown of links, with why a work matched when its text does not say it.
+// Keyboard: ↓ from the box enters the results, ↑/↓ move between them, Esc closes them
+// and returns to the box (a second Esc closes the box on a phone). The count of results
+// is announced through a status region.
 import { excerpt, findWorks, load, marked, why } from "./koc-find.js";
 
 const root = document.querySelector(".koc-search");
@@ -6,42 +10,75 @@ if (root) {
   const base = new URL(root.dataset.kocBase, location.href);
   const input = root.querySelector(".koc-search__input");
   const panel = root.querySelector(".koc-search__results");
+  const status = root.querySelector(".koc-search__status");
   const toggle = root.querySelector(".koc-search__toggle");
   let seq = 0, timer = null;
 
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const links = () => [...panel.querySelectorAll("a")];
+  const say = (text) => { if (status) status.textContent = text; };
+
+  function close() {
+    panel.hidden = true;
+  }
 
   async function run() {
     const query = input.value.trim();
     const mine = ++seq;
-    if (!query) { panel.hidden = true; panel.innerHTML = ""; return; }
+    if (!query) { close(); panel.innerHTML = ""; say(""); return; }
     const found = await findWorks(base, query);
     if (mine !== seq) return;
     const top = await Promise.all(found.results.slice(0, 8).map((r) => r.data()));
     if (mine !== seq) return;
     const finder = `${root.dataset.kocFinder}?q=${encodeURIComponent(query)}`;
+    const total = found.results.length;
+    const marks = top.length ? marked(found.vocab, found.groups) : [];
     panel.innerHTML = top.length
-      ? top.map((d) => {
+      ? `<ul class="koc-search__list" aria-label="搜索结果">` + top.map((d) => {
           const reasons = why(found.vocab, found.groups, d.meta.text, d.filters);
-          return `<a class="koc-search__hit" href="${esc(d.url)}">
+          return `<li><a class="koc-search__hit" href="${esc(d.url)}">
           <span class="koc-search__title">${esc(d.meta.title)}</span>
-          <span class="koc-search__meta">${esc(d.meta.type)} · ${esc(d.meta.date)} · ${esc(d.meta.credits)}</span>
-          ${reasons.length ? `<span class="koc-search__why">${esc(reasons.join("；"))}</span>` : ""}
-          <span class="koc-search__excerpt">${excerpt(d.meta.text, marked(found.vocab, found.groups), 48)}</span></a>`;
-        }).join("") +
-        `<a class="koc-search__all" href="${finder}">在案例查找中查看全部 ${found.results.length} 条结果 →</a>`
+          <span class="koc-search__meta">${esc(d.meta.type)} · ${esc(d.meta.date)} · ${esc(d.meta.credits)}</span>` +
+          (reasons.length ? `<span class="koc-search__why">${esc(reasons.join("；"))}</span>` : "") +
+          `<span class="koc-search__excerpt">${excerpt(d.meta.text, marks, 48)}</span></a></li>`;
+        }).join("") + `</ul>` +
+        `<a class="koc-search__all" href="${finder}">在案例查找中查看全部 ${total} 条结果 →</a>`
       : `<p class="koc-search__none">没有找到“${esc(query)}”。<a href="${finder}">去案例查找</a></p>`;
     panel.hidden = false;
     panel.dataset.for = query;  // what the dropdown now answers (tests and the benchmark wait for it)
+    say(total ? `找到 ${total} 件作品，按下方向键浏览。` : `没有找到“${query}”。`);
+  }
+
+  function move(from, step) {
+    const all = links();
+    const i = all.indexOf(from) + step;
+    if (i < 0) input.focus();
+    else if (i < all.length) all[i].focus();
   }
 
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 150); });
   input.addEventListener("focus", () => { load(base); if (panel.innerHTML) panel.hidden = false; });
-  document.addEventListener("click", (e) => { if (!root.contains(e.target)) panel.hidden = true; });
-  input.addEventListener("keydown", (e) => { if (e.key === "Escape") { panel.hidden = true; input.blur(); } });
-  toggle.addEventListener("click", () => {
-    const open = root.classList.toggle("koc-search--open");
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" && !panel.hidden && links().length) { e.preventDefault(); links()[0].focus(); }
+    else if (e.key === "Escape") {
+      e.preventDefault();
+      if (!panel.hidden) close();
+      else if (root.classList.contains("koc-search--open")) { setOpen(false); toggle.focus(); }
+      else input.blur();
+    }
+  });
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); move(e.target, e.key === "ArrowDown" ? 1 : -1); }
+    else if (e.key === "Escape") { e.preventDefault(); close(); input.focus(); }
+  });
+  // Leaving the search with Tab or a click elsewhere folds the results away.
+  root.addEventListener("focusout", (e) => { if (!root.contains(e.relatedTarget)) close(); });
+  document.addEventListener("click", (e) => { if (!root.contains(e.target)) close(); });
+
+  function setOpen(open) {
+    root.classList.toggle("koc-search--open", open);
     toggle.setAttribute("aria-expanded", String(open));
     if (open) input.focus();
-  });
+  }
+  toggle.addEventListener("click", () => setOpen(!root.classList.contains("koc-search--open")));
 }
