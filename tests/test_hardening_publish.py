@@ -30,6 +30,11 @@ def built(tmp_path_factory):
     return project
 
 
+def html_of(site: Path) -> dict[str, bytes]:
+    """The pages of a site (Pagefind's bundle differs from build to build in its hashes)."""
+    return {k: v for k, v in tree_bytes(site).items() if k.endswith(".html")}
+
+
 def snapshot(project: Path) -> dict[str, bytes]:
     return {k: v for k, v in tree_bytes(project).items() if not k.startswith(".cache/")}
 
@@ -138,3 +143,224 @@ def test_an_empty_folder_and_a_site_of_an_older_version_are_accepted(tmp_path):
     (project / "site" / ".koc-site").unlink()  # as built before markers existed
     site = build(project)
     assert (site / ".koc-site").is_file() and (site / "works/2026-camping-video/index.html").exists()
+
+
+# -- item 12: one atomic swap, and what a killed run leaves is cleared by the next --
+
+def test_the_swap_never_leaves_a_moment_without_a_site(tmp_path):
+    import threading
+
+    from generator.output_guard import OutputKind
+    from generator.publish import swap_into_place, work_folder
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("0", encoding="utf-8")
+    missing, stop = [], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            if not (site / "index.html").exists():
+                missing.append(1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for n in range(1, 200):
+            new = work_folder(site)
+            new.mkdir()
+            (new / "index.html").write_text(str(n), encoding="utf-8")
+            swap_into_place(new, site, OutputKind.site("internal"))
+    finally:
+        stop.set()
+        watcher.join()
+    assert missing == [] and (site / "index.html").read_text(encoding="utf-8") == "199"
+    assert site.is_dir() and not site.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_kill_between_the_fallback_renames_is_repaired_by_the_next_run(tmp_path, monkeypatch, capsys):
+    # Without renameat2 the swap is two renames; a kill between them leaves
+    # the old site and the complete new one beside an empty place.
+    project = write_library(tmp_path / "p")
+    site = build(project)
+    before = tree_bytes(site)
+    pid = _dead_pid()
+    site.rename(project / f".site.old-{pid}")
+    from generator.leftovers import sweep_publish_leftovers
+
+    assert sweep_publish_leftovers(site) and tree_bytes(site) == before  # the old site is back
+    # And with a complete new build waiting, that one is put in place.
+    new = project / f".site.building-{pid}"
+    shutil.copytree(site, new)
+    (new / "index.html").write_text("new", encoding="utf-8")
+    site.rename(project / f".site.old-{pid}")
+    sweep_publish_leftovers(site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "new"
+    assert not [p for p in project.iterdir() if p.name.startswith(".site.")]
+    # The fallback itself still publishes.
+    monkeypatch.setenv("KOC_NO_RENAME_EXCHANGE", "1")
+    site = build(project)
+    assert html_of(site) == {k: v for k, v in before.items() if k.endswith(".html")}
+    assert not [p for p in project.iterdir() if p.name.startswith(".site.")]
+
+
+def test_a_build_killed_before_its_swap_keeps_the_site_and_the_next_run_clears_up(tmp_path):
+    project = write_library(tmp_path / "p")
+    site = build(project)
+    before = tree_bytes(site)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    ready = tmp_path / "paused"
+    (project / "pause_hook.py").write_text(
+        "import pathlib, time\n"
+        "def on_env(env, config, files):\n"
+        f"    pathlib.Path({str(ready)!r}).write_text('x')\n"
+        "    time.sleep(120)\n"
+        "    return env\n", encoding="utf-8")
+    cfg = project / "mkdocs.yml"
+    original = cfg.read_text(encoding="utf-8")
+    cfg.write_text(original + "hooks:\n  - pause_hook.py\n", encoding="utf-8")
+    env = dict(os.environ, TMPDIR=str(temp))
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "--project", str(project), "build", "--as-of", AS_OF], env=env)
+    deadline = time.time() + 120
+    while not ready.exists():
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.1)
+    children = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert tree_bytes(site) == before
+    assert (project / f".site.building-{proc.pid}").exists()
+    assert [p.name for p in temp.iterdir() if p.name.startswith("koc-pagefind-")]
+    deadline = time.time() + 20
+    while [c for c in children if _running(c)] and time.time() < deadline:
+        time.sleep(0.1)
+    assert not [c for c in children if _running(c)], "helpers outlived the killed build"
+    cfg.write_text(original, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "generator.cli", "--project", str(project), "build", "--as-of", AS_OF], env=env, check=True)
+    assert html_of(site) == {k: v for k, v in before.items() if k.endswith(".html")}
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site.")]
+    assert not [p.name for p in temp.iterdir() if p.name.startswith("koc-pagefind-")]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_helpers_die_with_their_build_and_their_folders_go_with_the_next_run(tmp_path):
+    from generator.leftovers import describe_process, sweep_pagefind_dirs
+
+    # A helper started like Pagefind is: the kernel ends it with its parent.
+    script = ("import subprocess, sys, time\n"
+              "from generator.leftovers import parent_death_hook\n"
+              "p = subprocess.Popen(['sleep', '60'], preexec_fn=parent_death_hook())\n"
+              "print(p.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    helper = int(parent.stdout.readline())
+    assert _running(helper)
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 10
+    while _running(helper) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _running(helper)
+    # A folder whose owner is dead goes, and a helper still running in it is killed;
+    # a folder of a live owner stays.
+    sleeper = subprocess.Popen(["sleep", "60"])
+    dead = tmp_path / "koc-pagefind-dead"
+    live = tmp_path / "koc-pagefind-live"
+    for folder, owner in ((dead, {"pid": _dead_pid(), "start": None}), (live, describe_process(os.getpid()))):
+        folder.mkdir()
+        (folder / "owner.json").write_text(
+            __import__("json").dumps({"owner": owner, "helpers": [describe_process(sleeper.pid)] if folder == dead else []}))
+    assert sweep_pagefind_dirs(tmp_path) == [dead]
+    assert sleeper.wait(timeout=10) == -signal.SIGKILL
+    assert live.exists()
+
+
+def test_a_build_that_is_never_published_leaves_no_pagefind_folder(tmp_path, monkeypatch):
+    import gc
+
+    from generator.options import Options
+    from generator.site import generate_site
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    project = write_library(tmp_path / "p")
+    sources = generate_site(Options(project_dir=project, as_of=__import__("datetime").date(2026, 6, 1)).resolve())
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("koc-pagefind-")]
+    sources.index_job.wait()
+    del sources
+    gc.collect()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("koc-pagefind-")]
+
+
+# -- item 18: a site that cannot be replaced --
+
+def test_a_busy_site_gives_a_clear_message_and_leaves_no_temporary_folder(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from generator import publish
+
+    project = write_library(tmp_path / "p")
+    site = build(project)
+    before = tree_bytes(site)
+
+    def busy(a, b):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(b))
+
+    monkeypatch.setattr(publish, "_exchange", busy)
+    capsys.readouterr()
+    assert koc("build", "--as-of", AS_OF, project=project) == 1
+    err = capsys.readouterr().err
+    assert "正被占用" in err and "原目录保持不变" in err and "Traceback" not in err
+    assert tree_bytes(site) == before
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site.")]
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr")
+def test_a_read_only_site_gives_a_clear_message_and_leaves_no_temporary_folder(tmp_path, capsys):
+    project = write_library(tmp_path / "p")
+    site = build(project)
+    before = tree_bytes(site)
+    if subprocess.run(["chattr", "+i", str(site)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a folder immutable here")
+    try:
+        capsys.readouterr()
+        assert koc("build", "--as-of", AS_OF, project=project) == 1
+        err = capsys.readouterr().err
+        assert "只读" in err and "原目录保持不变" in err
+        assert tree_bytes(site) == before
+        assert not [p.name for p in project.iterdir() if p.name.startswith(".site.")]
+    finally:
+        subprocess.run(["chattr", "-i", str(site)], check=True)
+    # A read-only parent: nothing can even start.
+    subprocess.run(["chattr", "+i", str(project)], check=True)
+    try:
+        assert koc("build", "--as-of", AS_OF, project=project) == 1
+        assert "无法在" in capsys.readouterr().err
+    finally:
+        subprocess.run(["chattr", "-i", str(project)], check=True)
