@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import RamStorage
 
 from .leftovers import parent_death_hook
 from .model import Audience
-from .search_index import SyncReport, make_schema, open_index, sync_index
+from .search_index import SyncReport, make_schema, update_index
 from .search_query import TEXT_FIELDS
 
 
@@ -33,8 +33,8 @@ def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue, on_
         # Rendering is the build's critical path; the index (and its writer
         # processes, which inherit this) takes whatever CPU rendering leaves.
         os.nice(10)
-        ix, _ = open_index(cache_dir, audience)
-        queue.put(("ok", sync_index(ix, docs, procs=procs)))
+        _, report = update_index(cache_dir, audience, docs, procs=procs)
+        queue.put(("ok", report))
     except BaseException:  # noqa: BLE001 - reported to the parent
         queue.put(("error", traceback.format_exc()))
 
