@@ -12,6 +12,12 @@ each type JSON lacks (`cache_codec`), so a planted entry can at worst be a
 wrong value of a known type, and any entry that does not decode, or a file
 SQLite cannot read, is only a miss. A corrupt file is started again.
 
+Entries may be sealed with the very text they were derived from (`secret`):
+the stored bytes are then XORed with a SHAKE-256 keystream of that text, so the
+cache reveals a work's words only to whoever already has them. A work taken
+offline (or deleted) leaves nothing readable behind, even in an entry that is
+never looked up again.
+
 Example:
     >>> with DerivedCache(Path(".cache/koc")) as cache:                               # doctest: +SKIP
     ...     cache.get("body", ["v1", body, hosts], lambda: {"html": "..."})
@@ -37,18 +43,18 @@ class DerivedCache:
     def __init__(self, cache_dir: Path):
         self.path = Path(cache_dir) / "derived.sqlite"
         self._db: sqlite3.Connection | None = None
-        self._new: dict[tuple[str, str], str] = {}
+        self._new: dict[tuple[str, str], str | bytes] = {}
         self._gone: set[tuple[str, str]] = set()
         self._broken = False  # unusable this run (e.g. locked for too long): every lookup misses
 
-    def get(self, kind: str, key_parts: list, compute: Callable[[], Any]) -> Any:
-        value = self.lookup(kind, key_parts)
+    def get(self, kind: str, key_parts: list, compute: Callable[[], Any], secret: bytes | None = None) -> Any:
+        value = self.lookup(kind, key_parts, secret)
         if value is MISSING:
             value = compute()
-            self.put(kind, key_parts, value)
+            self.put(kind, key_parts, value, secret)
         return value
 
-    def lookup(self, kind: str, key_parts: list) -> Any:
+    def lookup(self, kind: str, key_parts: list, secret: bytes | None = None) -> Any:
         """The stored value, or `MISSING`."""
         db = self._connect()
         if db is None:
@@ -61,13 +67,19 @@ class DerivedCache:
         if row is None:
             return MISSING
         try:
-            return decode(row[0])
+            stored = row[0]
+            if secret is not None:
+                if not isinstance(stored, bytes):
+                    return MISSING
+                stored = _seal(stored, kind, secret).decode("utf-8")
+            return decode(stored)
         except (CacheCodecError, ValueError, TypeError, KeyError, RecursionError):
             return MISSING  # an unreadable entry is only a miss; it is written anew
 
-    def put(self, kind: str, key_parts: list, value: Any) -> None:
+    def put(self, kind: str, key_parts: list, value: Any, secret: bytes | None = None) -> None:
         try:
-            self._new[(kind, _key(key_parts))] = encode(value)
+            text = encode(value)
+            self._new[(kind, _key(key_parts))] = text if secret is None else _seal(text.encode("utf-8"), kind, secret)
         except (CacheCodecError, RecursionError):
             pass  # a value of a type the cache does not store is recomputed next time
 
@@ -147,6 +159,12 @@ class DerivedCache:
             db.close()
             raise
         return db
+
+
+def _seal(data: bytes, kind: str, secret: bytes) -> bytes:
+    """XOR with a keystream of the source text: the same call seals and unseals."""
+    stream = hashlib.shake_256(b"koc-derived-cache\0" + kind.encode() + b"\0" + secret).digest(len(data))
+    return (int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")).to_bytes(len(data), "little")
 
 
 def _key(key_parts: list) -> str:

@@ -142,7 +142,7 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
         data = {key: path.read_bytes() for (path, _), key in todo}
         parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(data[key]).hexdigest()] for (path, shown), key in todo}
         for (path, shown), key in todo:
-            found = _from_cache(store.lookup("parse", parts[key]), path, shown, data[key])
+            found = _from_cache(store.lookup("parse", parts[key], secret=data[key]), path, shown, data[key])
             if found is not None:
                 fresh[key] = found
         todo = [(item, key) for item, key in todo if key not in fresh]
@@ -156,7 +156,7 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     for (_, key), result in zip(todo, parsed):
         fresh[key] = result
         if store is not None:
-            store.put("parse", parts[key], _for_cache(result))
+            store.put("parse", parts[key], _for_cache(result), secret=data[key])
     if store is not None:
         store.close()
     if len(_PARSED) + len(fresh) > 100_000:

@@ -19,7 +19,7 @@ from .model import Use
 from .options import Options
 from .problems import Problem, ProblemsError, has_errors
 from .render import Renderer
-from .rights import Visibility
+from .rights import Visibility, out_of_force
 from .scoring import rank_contributors
 from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from .index_job import IndexJob, facet_index, uses_text
@@ -98,6 +98,9 @@ def generate_site(options: Options) -> SiteSources:
         for work in library.works:
             if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
                 bodies[work.id] = _body(work, options, cache)
+            elif out_of_force(work, options.as_of):
+                # Text taken offline does not stay readable in the cache either.
+                cache.delete("body", _body_key(work, options))
     for work in library.works:
         vis = cat.visibility[work.id]
         path = f"works/{work.id}.md"
@@ -181,9 +184,14 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
 BODY_VERSION = 1
 
 
+def _body_key(work, options: Options) -> list:
+    return [BODY_VERSION, work.body, list(options.embed_hosts)]
+
+
 def _body(work, options: Options, cache: DerivedCache) -> Body:
-    data = cache.get("body", [BODY_VERSION, work.body, list(options.embed_hosts)],
-                     lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
+    # Sealed with the body itself: the cache shows a work's text only to whoever has it.
+    data = cache.get("body", _body_key(work, options), lambda: asdict(render_body(work.body, "../../", options.embed_hosts)),
+                     secret=work.body.encode("utf-8"))
     return Body(data["html"], tuple(data["local_media"]))
 
 

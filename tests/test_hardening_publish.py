@@ -364,3 +364,49 @@ def test_a_read_only_site_gives_a_clear_message_and_leaves_no_temporary_folder(t
         assert "无法在" in capsys.readouterr().err
     finally:
         subprocess.run(["chattr", "-i", str(project)], check=True)
+
+
+# -- item 3: text taken offline leaves the cache --
+
+def _cache_holding(project: Path, phrase: str) -> list[str]:
+    """Cache files whose raw bytes hold `phrase`, also inside any zlib stream (whoosh compresses stored fields)."""
+    import zlib
+
+    needle = phrase.encode("utf-8")
+
+    def holds(data: bytes) -> bool:
+        if needle in data:
+            return True
+        for i in range(len(data) - 1):
+            if data[i] == 0x78 and data[i + 1] in (0x01, 0x5E, 0x9C, 0xDA):
+                try:
+                    if needle in zlib.decompressobj().decompress(data[i:]):
+                        return True
+                except zlib.error:
+                    continue
+        return False
+
+    return sorted(p.relative_to(project).as_posix() for p in (project / ".cache").rglob("*") if p.is_file() and holds(p.read_bytes()))
+
+
+def test_an_expired_work_leaves_no_text_in_the_cache(tmp_path):
+    from conftest import DEFAULT_WORKS, work
+
+    body, summary = "独一无二的过期正文短语甲乙丙。\n\n第二段也要消失。", "独一无二的过期摘要短语丁戊己"
+    works = dict(DEFAULT_WORKS, expiring=work("即将到期的作品", "article", "2026-01-05", ["bob"], body, summary=summary,
+                                               rights={"uses": ["training", "dealer_meeting"], "expires": __import__("datetime").date(2026, 7, 1)}))
+    project = write_library(tmp_path / "p", works=works)
+    for audience in ("internal", "dealer"):
+        site = project / f"site-{audience}"
+        assert koc("build", "--audience", audience, "--site-dir", str(site), "--as-of", "2026-06-01", project=project) == 0
+    assert koc("search", "独一无二的过期正文短语甲乙丙", "--as-of", "2026-06-01", project=project) == 0
+    # While in force, the text is in the index and the cache (so the check below can see it).
+    assert any("whoosh/internal" in p for p in _cache_holding(project, "独一无二的过期正文短语甲乙丙"))
+    assert any("whoosh/dealer" in p for p in _cache_holding(project, "独一无二的过期摘要短语丁戊己"))
+    for audience in ("internal", "dealer"):
+        site = project / f"site-{audience}"
+        assert koc("build", "--audience", audience, "--site-dir", str(site), "--as-of", "2026-08-01", project=project) == 0
+    assert _cache_holding(project, "独一无二的过期正文短语甲乙丙") == []
+    assert _cache_holding(project, "独一无二的过期摘要短语丁戊己") == []
+    assert _cache_holding(project, "第二段也要消失") == []
+    assert "内容已下线" in page(project / "site-internal", "works/expiring/").get_text()
