@@ -410,3 +410,175 @@ def test_an_expired_work_leaves_no_text_in_the_cache(tmp_path):
     assert _cache_holding(project, "独一无二的过期摘要短语丁戊己") == []
     assert _cache_holding(project, "第二段也要消失") == []
     assert "内容已下线" in page(project / "site-internal", "works/expiring/").get_text()
+
+
+# -- item 13: a corrupt or planted cache is only a miss --
+
+def _with_cover(project: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (1600, 1000), (30, 120, 200)).save(project / "content/media/big.jpg", quality=95)
+    path = project / "content/works/2026/2026-camping-video.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("featured: true", "featured: true\ncover: media/big.jpg"), encoding="utf-8")
+
+
+def _search_ids(project: Path, capsys, word: str) -> list[str]:
+    import json
+
+    capsys.readouterr()
+    assert koc("search", word, "--json", "--as-of", AS_OF, project=project) == 0
+    return [r["id"] for r in json.loads(capsys.readouterr().out)["results"]]
+
+
+def _damage(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "junk":
+        path.write_bytes(os.urandom(len(data) or 64))
+    else:  # random bytes in the middle, the rest intact
+        middle = len(data) // 2
+        data[middle:middle + 64] = os.urandom(64)
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["sqlite-middle", "sqlite-junk", "toc-junk", "toc-middle", "segment-middle", "segment-junk",
+                                    "image-middle", "image-truncated", "manifest-junk"])
+def test_a_damaged_cache_file_is_rebuilt_and_the_output_is_right(tmp_path, capsys, damage):
+    from PIL import Image
+
+    project = write_library(tmp_path / "p")
+    _with_cover(project)
+    site = build(project)
+    expected = html_of(site)
+    found = _search_ids(project, capsys, "露营")
+    assert found == ["2026-camping-video"]
+    image = (site / "media/w640/big.jpg").read_bytes()
+    cache = project / ".cache" / "koc"
+    kind, how = damage.split("-")
+    if kind == "sqlite":
+        # Fill the file with entries first, so the middle is data, not free space.
+        assert koc("check", project=project) == 0
+        targets = [cache / "derived.sqlite"]
+    elif kind == "toc":
+        targets = list(cache.glob("whoosh/*/_MAIN_*.toc"))
+    elif kind == "segment":
+        targets = list(cache.glob("whoosh/*/*.seg"))
+    elif kind == "manifest":
+        targets = list(cache.glob("whoosh/*/manifest.json"))
+    else:
+        targets = [p for p in (cache / "images").iterdir() if p.suffix == ".jpg"]
+    assert targets
+    for target in targets:
+        if how == "truncated":
+            target.write_bytes(target.read_bytes()[:200])
+        else:
+            _damage(target, how)
+    capsys.readouterr()
+    assert koc("check", project=project) == 0
+    assert _search_ids(project, capsys, "露营") == found
+    assert html_of(build(project)) == expected
+    assert (site / "media/w640/big.jpg").read_bytes() == image  # the copy is made again, not published damaged
+    with Image.open(site / "media/w640/big.jpg") as small:
+        assert small.width == 640
+    # And the repaired cache serves the next run as well.
+    assert _search_ids(project, capsys, "首保") == ["2025-maintenance-article"]
+
+
+def test_a_planted_pickle_in_any_cache_runs_nothing(tmp_path, capsys):
+    import pickle
+    import sqlite3
+
+    project = write_library(tmp_path / "p")
+    build(project)
+    cache = project / ".cache" / "koc"
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    evil = pickle.dumps(Payload())
+    # Every entry of the derived cache becomes the payload (whatever its key).
+    with sqlite3.connect(cache / "derived.sqlite") as db:
+        assert db.execute("UPDATE entries SET value = ?", (evil,)).rowcount > 0
+    # Whoosh's table of contents holds pickles: plant one as its schema and segment list,
+    # and rewrite the manifest so the files look intact.
+    import json
+
+    from generator.search_index import write_manifest
+    for toc in cache.glob("whoosh/*/_MAIN_*.toc"):
+        data = toc.read_bytes()
+        toc.write_bytes(data[:40] + evil + data[40:])
+        write_manifest(toc.parent)
+    for seg in cache.glob("whoosh/*/*.seg"):
+        seg.write_bytes(evil + seg.read_bytes())
+        write_manifest(seg.parent)
+    assert json.loads((cache / "whoosh/internal/manifest.json").read_text())
+    assert koc("check", project=project) == 0
+    assert _search_ids(project, capsys, "露营") == ["2026-camping-video"]
+    site = build(project)
+    assert (site / "works/2026-camping-video/index.html").exists()
+    assert not marker.exists(), "a planted pickle ran"
+
+
+def test_whoosh_pickles_are_read_with_an_allow_list():
+    import pickle
+
+    from generator.search_index import _safe_loads
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("true",))
+
+    for evil in (pickle.dumps(Payload()), pickle.dumps(Payload(), protocol=2), pickle.dumps(shutil.rmtree)):
+        with pytest.raises(pickle.UnpicklingError):
+            _safe_loads(evil)
+    assert _safe_loads(pickle.dumps({"a": frozenset([1]), "b": b"x"}, protocol=2)) == {"a": frozenset([1]), "b": b"x"}
+
+
+def test_cache_values_round_trip_exactly():
+    import datetime as dt
+
+    from generator.cache_codec import CacheCodecError, decode, encode
+    from generator.yaml_source import load_yaml
+
+    data = load_yaml("title: a\ntitle: b\n3: [x, {y: 2026-01-02}]\nwhen: 2026-01-02 08:00:00+08:00\nf: .inf\nn: null\nb: !!binary aGk=\n", first_line=2)
+    back = decode(encode(data))
+    assert back == data and type(back) is type(data)
+    assert (back.line, back.lines, back.duplicates) == (data.line, data.lines, data.duplicates)
+    assert (back[3].line, back[3].lines, back[3][1].lines) == (data[3].line, data[3].lines, data[3][1].lines)
+    assert back["when"] == data["when"] and back["when"].utcoffset() == dt.timedelta(hours=8)
+    value = ((1, "a"), {dt.date(2026, 1, 1): {1, 2}}, [None, True, 1.5])
+    assert decode(encode(value)) == value
+    with pytest.raises(CacheCodecError):
+        encode(object())
+    for planted in ('{"$": "os.system", "v": "x"}', b"\x80\x04pickle", '{"$": "WorkSource", "f": {"path": 1}}'):
+        with pytest.raises((CacheCodecError, ValueError, TypeError)):
+            decode(planted)
+
+
+# -- item 11: two builds at once, cold cache --
+
+def test_two_editions_built_at_once_from_a_cold_cache(tmp_path):
+    project = write_library(tmp_path / "p")
+    _with_cover(project)
+    env = dict(os.environ, KOC_AS_OF=AS_OF)
+    runs = [[sys.executable, "-m", "generator.cli", "--project", str(project), "build"],
+            [sys.executable, "-m", "generator.cli", "--project", str(project), "build", "--audience", "dealer", "--site-dir", str(project / "site-dealer")],
+            [sys.executable, "-m", "generator.cli", "--project", str(project), "build", "--site-dir", str(project / "site-2")]]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for cmd in runs]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    internal, dealer, again = project / "site", project / "site-dealer", project / "site-2"
+    assert html_of(internal) == html_of(again)
+    assert (dealer / "works/2026-camping-video/index.html").exists()
+    assert not (dealer / "works/2025-maintenance-article/index.html").exists()  # not for dealer meetings
+    assert "运营-周" in page(internal, "works/2026-camping-video/").get_text()
+    assert "运营-周" not in page(dealer, "works/2026-camping-video/").get_text()
+    for site in (internal, dealer):
+        from PIL import Image
+        with Image.open(site / "media/w640/big.jpg") as img:
+            img.load()
+    # A single build of each afterwards gives the same pages (the shared cache is sound).
+    shutil.rmtree(project / ".cache")
+    assert html_of(build(project)) == html_of(internal)
+    assert not list((project / ".cache/koc/images").glob("*.tmp"))
