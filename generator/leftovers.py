@@ -86,7 +86,8 @@ def remove_tree(path: Path) -> bool:
         return True
     if not path.exists():
         return True
-    shutil.rmtree(path, onerror=retry_writable)
+    # Python 3.12 renamed the error hook (onerror → onexc); the handler ignores the third argument.
+    shutil.rmtree(path, **({"onexc": retry_writable} if sys.version_info >= (3, 12) else {"onerror": retry_writable}))
     return not path.exists()
 
 
