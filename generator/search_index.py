@@ -310,12 +310,19 @@ def _safe_loads(data, *args, **kwargs):
     return _IndexUnpickler(io.BytesIO(data)).load()
 
 
+def _our_schema(data, *args, **kwargs) -> Schema:
+    # Every index in the cache is ours (SCHEMA_VERSION says which): its pickled
+    # schema is never read. Whoosh's writer processes open the index without
+    # passing a schema, so this also answers them.
+    return make_schema()
+
+
 class _PickleForWhoosh:
-    """`whoosh.index` reads the schema with pickle.loads; we always pass our own schema."""
+    """What `whoosh.index` calls `pickle`: it writes the schema, and reads it only through `_our_schema`."""
 
     dumps = staticmethod(pickle.dumps)
     PicklingError = pickle.PicklingError
-    loads = staticmethod(_safe_loads)
+    loads = staticmethod(_our_schema)
 
 
 whoosh.filedb.structfile.load_pickle = _safe_load

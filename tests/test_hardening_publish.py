@@ -582,3 +582,25 @@ def test_two_editions_built_at_once_from_a_cold_cache(tmp_path):
     shutil.rmtree(project / ".cache")
     assert html_of(build(project)) == html_of(internal)
     assert not list((project / ".cache/koc/images").glob("*.tmp"))
+
+
+def test_a_large_first_index_written_by_several_processes_reads_back(tmp_path):
+    # Whoosh's writer processes open the index without our schema: they must get it too.
+    import datetime as dt
+
+    from conftest import work
+    from generator.model import Audience
+    from generator.search_index import index_dir, update_index, work_document
+    from generator.site import check_library
+
+    works = {f"w{i:03d}": work(f"作品{i}", date="2026-01-02", body=f"第{i}篇正文，露营续航。") for i in range(210)}
+    project = write_library(tmp_path / "p", works=works)
+    from generator.options import Options
+    opts = Options(project_dir=project, as_of=dt.date(2026, 6, 1)).resolve()
+    checked = check_library(opts)
+    docs = [work_document(w, checked.tags.slug) for w in checked.library.works]
+    ix, report = update_index(opts.cache_dir, Audience.INTERNAL, docs, procs=2)
+    assert len(report.added) == 210
+    ix, report = update_index(opts.cache_dir, Audience.INTERNAL, docs, procs=2)
+    assert report.added == [] and report.unchanged == 210  # read back from the files, not rebuilt
+    assert len(list(index_dir(opts.cache_dir, Audience.INTERNAL).glob("*.seg"))) >= 1
