@@ -68,7 +68,7 @@ def free_port() -> int:
 
 
 def prepare(run_dir: Path, sites: dict[str, Path], port: int, accounts: dict[str, tuple[str, str]],
-            sso_upstream: str | None = None) -> dict[str, str]:
+            sso_upstream: str | None = None, tls: bool = False) -> dict[str, str]:
     """Write the published folder and the installation folder; return the environment for Caddy."""
     root, config = run_dir / "root", run_dir / "config"
     root.mkdir(parents=True)
@@ -83,12 +83,18 @@ def prepare(run_dir: Path, sites: dict[str, Path], port: int, accounts: dict[str
     for edition, (user, password) in accounts.items():
         (config / f"{edition}.accounts").write_text(f"{user} {hash_password(password)}\n", encoding="utf-8")
     # A trial answers on the loopback interface only, and has no admin endpoint
-    # that could clash with a system Caddy's.
-    (config / "options.caddy").write_text("admin off\ndefault_bind 127.0.0.1\n", encoding="utf-8")
+    # that could clash with a system Caddy's. With TLS, certificates come from
+    # Caddy's own local CA (kept in this run's folder, not added to the system's
+    # trust store), and no redirect server is started on port 80.
+    options = "admin off\ndefault_bind 127.0.0.1\n"
+    if tls:
+        options += "local_certs\nskip_install_trust\nauto_https disable_redirects\n"
+    (config / "options.caddy").write_text(options, encoding="utf-8")
+    scheme = "https" if tls else "http"
     env = dict(os.environ,
                KOC_ROOT=str(root), KOC_CONFIG=str(config),
-               KOC_INTERNAL_ADDRESS=f"http://internal.localhost:{port}",
-               KOC_DEALER_ADDRESS=f"http://dealer.localhost:{port}",
+               KOC_INTERNAL_ADDRESS=f"{scheme}://internal.localhost:{port}",
+               KOC_DEALER_ADDRESS=f"{scheme}://dealer.localhost:{port}",
                KOC_AUTH="sso" if sso_upstream else "basic",
                # Caddy keeps its state under XDG folders: this run's, not the user's.
                XDG_CONFIG_HOME=str(run_dir / "caddy"), XDG_DATA_HOME=str(run_dir / "caddy"))
@@ -109,24 +115,26 @@ def _wait_until_listening(process: subprocess.Popen, port: int, log: Path, timeo
 
 
 @contextlib.contextmanager
-def running_editions(internal: Path, dealer: Path, port: int | None = None, sso_upstream: str | None = None):
+def running_editions(internal: Path, dealer: Path, port: int | None = None, sso_upstream: str | None = None,
+                     tls: bool = False):
     """Start Caddy with deploy/Caddyfile; yield a `Trial`; stop it and remove its files.
 
     With `sso_upstream` ("127.0.0.1:9091"), both editions ask that forward-auth
-    server instead of checking accounts.
+    server instead of checking accounts. With `tls`, both are served over HTTPS
+    with certificates from Caddy's local CA.
     """
     port = port or free_port()
     accounts = {} if sso_upstream else {e: (TRIAL_USERS[e], secrets.token_urlsafe(12)) for e in EDITIONS}
     run_dir = Path(tempfile.mkdtemp(prefix="koc-editions-"))
     process = None
     try:
-        env = prepare(run_dir, {"internal": internal, "dealer": dealer}, port, accounts, sso_upstream)
+        env = prepare(run_dir, {"internal": internal, "dealer": dealer}, port, accounts, sso_upstream, tls)
         log = run_dir / "caddy.log"
         with log.open("wb") as out:
             process = subprocess.Popen([caddy_binary(), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE)],
                                        env=env, stdout=out, stderr=subprocess.STDOUT, cwd=run_dir)
         _wait_until_listening(process, port, log)
-        urls = {e: f"http://{e}.localhost:{port}/" for e in EDITIONS}
+        urls = {e: f"{'https' if tls else 'http'}://{e}.localhost:{port}/" for e in EDITIONS}
         yield Trial(port, urls, accounts, run_dir)
     finally:
         if process and process.poll() is None:
@@ -145,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dealer", type=Path, default=Path("site-dealer"), help="the built dealer edition (default: site-dealer)")
     parser.add_argument("--port", type=int, default=8440, help="port on 127.0.0.1 for both hostnames (default: 8440)")
     parser.add_argument("--sso-upstream", metavar="HOST:PORT", help="use this forward-auth server instead of accounts")
+    parser.add_argument("--https", action="store_true", help="serve over HTTPS with Caddy's local CA (the browser will warn)")
     args = parser.parse_args(argv)
-    with running_editions(args.internal, args.dealer, args.port, args.sso_upstream) as trial:
+    with running_editions(args.internal, args.dealer, args.port, args.sso_upstream, args.https) as trial:
         print("Both editions are served by Caddy (deploy/Caddyfile) on 127.0.0.1 until Ctrl-C:\n")
         for edition, label in (("internal", "内部版"), ("dealer", "经销商版")):
             line = f"  {label:<5} {trial.urls[edition]:<36}"

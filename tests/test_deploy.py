@@ -16,6 +16,8 @@ import http.cookies
 import http.server
 import re
 import shutil
+import socket
+import ssl
 import sys
 import threading
 from base64 import b64encode
@@ -79,13 +81,20 @@ class Response:
         return body.decode("utf-8", "replace")
 
 
-def get(port: int, edition: str, path: str, user: tuple[str, str] | None = None, **headers: str) -> Response:
+def get(port: int, edition: str, path: str, user: tuple[str, str] | None = None, tls: bool = False,
+        **headers: str) -> Response:
     """One GET to 127.0.0.1:port for the edition's hostname; `path` goes on the wire unchanged."""
     headers = {"Host": f"{edition}.localhost:{port}", "Accept-Encoding": "identity",
                **{k.replace("_", "-"): v for k, v in headers.items()}}
     if user:
         headers["Authorization"] = "Basic " + b64encode(f"{user[0]}:{user[1]}".encode()).decode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    if tls:
+        # *.localhost may not resolve outside browsers: connect to 127.0.0.1, name the host in SNI.
+        # The trial's certificates come from Caddy's local CA, which this client does not know.
+        context = ssl._create_unverified_context()
+        conn.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                                        server_hostname=f"{edition}.localhost")
     try:
         conn.request("GET", path, headers=headers)
         r = conn.getresponse()
@@ -249,6 +258,18 @@ def test_security_headers_on_pages_assets_errors_and_challenges(server, editions
             assert r.headers["X-Frame-Options"] == "DENY", where
             # Plain HTTP: HSTS would be ignored by browsers, and is not sent.
             assert "Strict-Transport-Security" not in r.headers, where
+
+
+def test_hsts_when_tls_is_on(editions):
+    with trial.running_editions(editions["internal"], editions["dealer"], tls=True) as running:
+        assert running.urls["dealer"].startswith("https://dealer.localhost:")
+        for edition in trial.EDITIONS:
+            for r in (get(running.port, edition, "/", running.accounts[edition], tls=True),
+                      get(running.port, edition, "/", tls=True),
+                      get(running.port, edition, "/no-such-page/", running.accounts[edition], tls=True)):
+                assert r.headers["Strict-Transport-Security"] == "max-age=31536000", (edition, r.status)
+                assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert get(running.port, edition, "/", tls=True).status == 401
 
 
 def test_csp_hashes_exactly_the_inline_scripts_of_the_built_pages(server, editions):
