@@ -17,6 +17,7 @@ import http.server
 import re
 import shutil
 import socket
+import subprocess
 import ssl
 import sys
 import threading
@@ -468,3 +469,41 @@ def test_every_page_kind_search_and_finder_hold_under_the_policy(server, edition
     assert not violations, violations
     assert not console, console
     assert not failed, failed
+
+
+# -- delivery ---------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync; .ci/run does it)")
+def test_publish_script_delivers_both_editions_with_their_policies_and_switches_at_once(editions, tmp_path):
+    # ssh stand-in: drops the host name and runs the command here, so rsync and the
+    # remote commands of deploy/publish.sh run for real against a local "server" folder.
+    fake_ssh = tmp_path / "fake-ssh"
+    fake_ssh.write_text('#!/bin/sh\n'
+                        'while [ "${1#-}" != "$1" ]; do case $1 in -[lpio]) shift 2;; *) shift;; esac; done\n'
+                        'shift\nexec sh -c "$*"\n', encoding="utf-8")
+    fake_ssh.chmod(0o755)
+    server_dir, reloads = tmp_path / "srv" / "koc-works", tmp_path / "reloads"
+    env = {"PATH": "/usr/bin:/bin", "DEPLOY_TARGET": "deploy@intranet", "DEPLOY_PATH": str(server_dir),
+           "DEPLOY_RELOAD": f"echo reloaded >> {reloads}", "DEPLOY_KEEP": "1", "DEPLOY_SSH": str(fake_ssh)}
+    script = REPO / "deploy" / "publish.sh"
+    for _ in range(2):
+        run = subprocess.run([str(script), str(editions["internal"]), str(editions["dealer"])], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+    releases = sorted((server_dir / "releases").iterdir())
+    assert len(releases) == 1, "older releases beyond DEPLOY_KEEP are removed"
+    current = server_dir / "current"
+    assert current.is_symlink() and current.resolve() == releases[0].resolve()
+    for edition, site in editions.items():
+        delivered = current / edition
+        assert sorted(p.relative_to(delivered) for p in delivered.rglob("*")) == sorted(p.relative_to(site) for p in site.rglob("*"))
+        assert (delivered / "index.html").read_bytes() == (site / "index.html").read_bytes()
+        snippet = (current / f"{edition}.csp.caddy").read_text(encoding="utf-8")
+        assert snippet == csp.caddy_snippet(csp.policy(csp.scan_site(site)))
+    assert reloads.read_text().splitlines() == ["reloaded", "reloaded"]
+    # Missing configuration stops before anything is sent.
+    bare = {k: v for k, v in env.items() if k != "DEPLOY_TARGET"}
+    run = subprocess.run([str(script), str(editions["internal"]), str(editions["dealer"])], env=bare,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "DEPLOY_TARGET" in run.stderr
