@@ -14,6 +14,7 @@ import gzip
 import http.client
 import http.cookies
 import http.server
+import json
 import re
 import shutil
 import socket
@@ -507,3 +508,43 @@ def test_publish_script_delivers_both_editions_with_their_policies_and_switches_
     run = subprocess.run([str(script), str(editions["internal"]), str(editions["dealer"])], env=bare,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "DEPLOY_TARGET" in run.stderr
+
+
+class _GitLabApiStub(http.server.BaseHTTPRequestHandler):
+    """GitLab's GET /projects/:id, answering with the configured Pages access level."""
+
+    level = "private"
+
+    def do_GET(self):  # noqa: N802
+        if self.headers.get("PRIVATE-TOKEN") != "glpat-test" or self.path != "/api/v4/projects/42":
+            self.send_response(401)
+            self.end_headers()
+            return
+        body = json.dumps({"id": 42, "pages_access_level": self.level}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("level, token, allowed", [("private", "glpat-test", True), ("public", "glpat-test", False),
+                                                   ("enabled", "glpat-test", False), ("private", "wrong", False),
+                                                   ("private", "", False)])
+def test_gitlab_pages_guard_allows_members_only_pages(level, token, allowed):
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GitLabApiStub)
+    _GitLabApiStub.level = level
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    try:
+        env = {"PATH": "/usr/bin:/bin", "CI_API_V4_URL": f"http://127.0.0.1:{stub.server_port}/api/v4",
+               "CI_PROJECT_ID": "42", "KOC_GITLAB_TOKEN": token}
+        run = subprocess.run([sys.executable, str(REPO / "deploy" / "check_gitlab_pages_access.py")], env=env,
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        stub.shutdown()
+        stub.server_close()
+    assert (run.returncode == 0) == allowed, run.stderr
+    if not allowed:
+        assert run.stderr.startswith("Not publishing")
