@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+import yaml
 
 from conftest import REPO, koc
 
@@ -548,3 +549,49 @@ def test_gitlab_pages_guard_allows_members_only_pages(level, token, allowed):
     assert (run.returncode == 0) == allowed, run.stderr
     if not allowed:
         assert run.stderr.startswith("Not publishing")
+
+
+# -- the documented production set-ups -----------------------------------------------------------
+
+
+def _adapt(env_extra: dict[str, str], root: Path, config: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "KOC_ROOT": str(root), "KOC_CONFIG": str(config),
+           "KOC_INTERNAL_ADDRESS": "https://works.intra.example.com",
+           "KOC_DEALER_ADDRESS": "https://dealer-works.intra.example.com", **env_extra}
+    return subprocess.run(["caddy", "adapt", "--adapter", "caddyfile", "--config", str(trial.CADDYFILE)],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_documented_production_setups_are_valid_and_fail_closed(tmp_path):
+    root, config = tmp_path / "root", tmp_path / "config"
+    (config / "sites").mkdir(parents=True)
+    root.mkdir()
+    for edition in trial.EDITIONS:
+        (root / f"{edition}.csp.caddy").write_text(csp.caddy_snippet("default-src 'none'; frame-ancestors 'none'"))
+
+    # Built-in accounts: without an accounts file there is no configuration at all.
+    missing = _adapt({}, root, config)
+    assert missing.returncode != 0 and "internal.accounts" in missing.stderr
+    hashed = trial.hash_password("correct horse")
+    for edition in trial.EDITIONS:
+        (config / f"{edition}.accounts").write_text(f"{edition}-user {hashed}\n")
+    basic = _adapt({}, root, config)
+    assert basic.returncode == 0, basic.stderr
+    assert basic.stdout.count('"http_basic"') == 2 and "forward-auth" not in basic.stdout
+    assert "works.intra.example.com" in basic.stdout and "dealer-works.intra.example.com" in basic.stdout
+
+    # Single sign-on with the Authelia example: its portal site, both editions asking it.
+    shutil.copy(REPO / "deploy" / "sso" / "authelia.caddy", config / "sites" / "authelia.caddy")
+    sso = _adapt({"KOC_AUTH": "sso", "KOC_SSO_UPSTREAM": "127.0.0.1:9091"}, root, config)
+    assert sso.returncode == 0, sso.stderr
+    assert '"http_basic"' not in sso.stdout and sso.stdout.count("/api/authz/forward-auth") == 2
+    assert "auth.intra.example.com" in sso.stdout and sso.stdout.count('"dial":"127.0.0.1:9091"') == 3
+
+    # The Authelia example protects exactly these two hostnames, with its portal on the one served above.
+    authelia = yaml.safe_load((REPO / "deploy" / "sso" / "authelia-configuration.yml").read_text(encoding="utf-8"))
+    rules = authelia["access_control"]["rules"]
+    assert authelia["access_control"]["default_policy"] == "deny"
+    assert {r["domain"] for r in rules} == {"works.intra.example.com", "dealer-works.intra.example.com"}
+    assert all(r["policy"] != "bypass" and r["subject"] for r in rules)
+    assert authelia["session"]["cookies"][0]["authelia_url"] == "https://auth.intra.example.com"
+    assert authelia["server"]["endpoints"]["authz"]["forward-auth"]["implementation"] == "ForwardAuth"
