@@ -20,6 +20,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sso-upstream", metavar="HOST:PORT", help="use this forward-auth server instead of accounts")
     parser.add_argument("--https", action="store_true", help="serve over HTTPS with Caddy's local CA (the browser will warn)")
     args = parser.parse_args(argv)
+    # `kill` (SIGTERM) stops the server and removes this run's files, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running_editions(args.internal, args.dealer, args.port, args.sso_upstream, args.https) as trial:
         print("Both editions are served by Caddy (deploy/Caddyfile) on 127.0.0.1 until Ctrl-C:\n")
         for edition, label in (("internal", "内部版"), ("dealer", "经销商版")):
