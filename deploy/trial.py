@@ -75,9 +75,10 @@ def prepare(run_dir: Path, sites: dict[str, Path], port: int, accounts: dict[str
     root.mkdir(parents=True)
     (config / "sites").mkdir(parents=True)
     for edition, site in sites.items():
-        site = site.resolve()
+        site = site.absolute()
         if not (site / "index.html").is_file():
             raise SystemExit(f"{site}: not a built edition (run `make site dealer-site` first)")
+        # Not resolved: a rebuild swaps a new folder in under the same name.
         (root / edition).symlink_to(site, target_is_directory=True)
         if csp.main([str(site), "--caddy", str(root / f"{edition}.csp.caddy")]) != 0:
             raise SystemExit(f"{site}: no Content-Security-Policy possible, see above")

@@ -344,7 +344,7 @@ ATTEMPTS = [
     "/works/..%2f..%2f..%2fsecret.txt", "/works/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt", "/..\\secret.txt",
     "/%252e%252e/secret.txt", "//secret.txt", "/../dealer/index.html", "/%2e%2e/dealer/", "/../internal.csp.caddy",
     "/../../config/internal.accounts", "/..%2f..%2fconfig%2finternal.accounts", "/.htpasswd", "/.git/config",
-    "/.git/", "/%2egit/config", "/works/.notes.md", "/works/%2enotes.md", "/assets/", "/assets/javascripts/",
+    "/.git/", "/%2egit/config", "/.koc-site", "/works/.notes.md", "/works/%2enotes.md", "/assets/", "/assets/javascripts/",
     "/pagefind/", "/pagefind/fragment/", "/media/", "/finder/data/",
 ]
 
