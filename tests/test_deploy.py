@@ -25,7 +25,7 @@ import threading
 from base64 import b64encode
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import yaml
