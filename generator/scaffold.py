@@ -31,7 +31,7 @@ class WorkDraft:
     credit_line: str = ""  # model.default_credit_line of the contributors' names
 
 
-ID_TITLE_CHARS = 36  # of the title's pinyin in a suggested id, cut between syllables
+ID_TITLE_CHARS = 40  # of the title's pinyin in a suggested id, cut between syllables
 
 
 def suggest_id(title: str, date: dt.date, model_slug: str | None, wtype: str, taken: set[str],
