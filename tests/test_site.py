@@ -28,7 +28,7 @@ def test_every_spec_page_exists(site, url):
     assert (site / url / "index.html").is_file()
     soup = page(site, url)
     assert soup.find("h1"), url
-    assert soup.html["lang"] == "zh"
+    assert soup.html["lang"] == "zh-Hans"
 
 
 def test_work_page_credits_every_contributor_with_role_and_profile_link(site):
