@@ -60,12 +60,20 @@ class CreditView:
 
     @property
     def role_note(self) -> str:
-        """The role in brackets after a name in a list of credits. A role that has its
-        own brackets keeps their words, not the brackets: "文案（燃油车部分）" →
-        "（文案，燃油车部分）", never "（文案（燃油车部分））"."""
-        inner = re.sub(r"\s*[（(]\s*(.*?)\s*[）)]\s*", r"，\1，", self.role)
-        inner = re.sub(r"，+", "，", inner).strip("，")
-        return f"（{inner}）" if inner else ""
+        return role_note(self.role)
+
+
+def role_note(role: str) -> str:
+    """The role in brackets after a name in a list of credits. A role that has its
+    own brackets keeps their words, not the brackets: "文案（燃油车部分）" →
+    "（文案，燃油车部分）", never "（文案（燃油车部分））".
+
+    >>> role_note("文案（燃油车部分）"), role_note("文案"), role_note("")
+    ('（文案，燃油车部分）', '（文案）', '')
+    """
+    inner = re.sub(r"\s*[（(]\s*(.*?)\s*[）)]\s*", r"，\1，", role)
+    inner = re.sub(r"，+", "，", inner).strip("，")
+    return f"（{inner}）" if inner else ""
 
 
 @dataclass(frozen=True)

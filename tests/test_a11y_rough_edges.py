@@ -14,7 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import DEFAULT_WORKS, REPO, build, koc, page, work, write_library
+from conftest import DEFAULT_WORKS, REPO, build, bundle_text, koc, page, site_files, work, write_library
 from generator.model import CREDIT_PROGRAMME, default_credit_line
 
 AS_OF = "2026-06-01"
@@ -105,15 +105,21 @@ def test_dealer_navigation_leaves_out_the_editors_guide(sites):
                 assert not [a["href"] for a in soup.select("a[href]") if "guide/" in a["href"]], path
 
 
-def test_roles_with_brackets_are_not_bracketed_twice(sites):
-    for path in html_pages(sites["internal"]):
-        text = path.read_text(encoding="utf-8")
-        assert "））" not in text and "（（" not in text, path
+def test_roles_with_brackets_are_not_bracketed_twice(sites, capsys):
+    # Pages, the finder's data and the Pagefind bundle alike.
+    for rel, data in site_files(sites["internal"]):
+        text = data.decode("utf-8", "replace")
+        assert "））" not in text and "（（" not in text, rel
+    assert "小博（文案，燃油车部分）" in bundle_text(sites["internal"])
     cards = [c.get_text() for c in page(sites["internal"], "models/xingtu-l7/").select(".koc-card-credits")]
     assert "小博（文案，燃油车部分）、卡萝（拍摄）" in cards
     # On the work page the role stands alone, as written.
     roles = [s.get_text() for s in page(sites["internal"], "works/2026-winter-checks/").select(".koc-credits .koc-role")]
     assert roles == ["文案（燃油车部分）", "拍摄"]
+    # And in the terminal.
+    project = sites["internal"].parent
+    assert koc("search", "防冻液", "--as-of", AS_OF, project=project) == 0
+    assert "小博（文案，燃油车部分）、卡萝（拍摄）" in capsys.readouterr().out
 
 
 def test_check_messages_never_double_their_punctuation(tmp_path, capsys):
