@@ -200,7 +200,7 @@ def _ask(label: str, default: str = "", choices: list[str] | None = None) -> str
 def cmd_new(args) -> int:
     import datetime as dt
 
-    from .model import TYPE_LABELS
+    from .model import TYPE_LABELS, default_credit_line
     from .scaffold import WorkDraft, add_contributor, create_work, suggest_id
     from .site import check_library
     from .taxonomy import Vocabulary
@@ -232,9 +232,12 @@ def cmd_new(args) -> int:
             print("需要 --title、--type 和至少一个 --contributor id[:角色]（或在终端中按提示输入）", file=sys.stderr)
             return 2
         draft = WorkDraft(title, wtype, dt.date.fromisoformat(date), [tuple((c.split(":", 1) + [""])[:2]) for c in credits], scen, mods, tags)
+        draft.credit_line = default_credit_line(library.contributors[cid].name if cid in library.contributors else cid
+                                                for cid, _ in draft.contributors)
         model = models.resolve(mods[0]) if mods else None
+        scenario = scenarios.resolve(scen[0]) if scen else None
         taken = {w.id for w in library.works} | {p.stem for p in (opts.content_dir / "works").rglob("*.md")}
-        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken)
+        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken, scenario.slug if scenario else None)
         work_id = args.id or (_ask("作品 id（即文件名）", suggested) if prompt else suggested)
         path = create_work(opts.content_dir, work_id, draft)
     except (FileExistsError, ValueError) as exc:

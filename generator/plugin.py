@@ -55,6 +55,9 @@ class KocPluginConfig(base.Config):
     type_weights = c.SubConfig(_Weights)
     featured_bonus = c.Type((int, float), default=5)
     reuse_weight = c.Type((int, float), default=2)
+    # Hand-written pages (docs_dir paths; a folder ends in "/") for the internal
+    # edition only: the dealer edition publishes neither them nor their nav entries.
+    internal_pages = c.ListOfItems(c.Type(str), default=["guide/"])
 
 
 class GeneratedPage(Page):
@@ -72,6 +75,27 @@ class GeneratedPage(Page):
         self._title_from_render = None
         self.present_anchor_ids = {t["id"] for t in tokens}
         self.links_to_anchors = {}
+
+
+def _internal_only(src_uri: str, internal: tuple[str, ...]) -> bool:
+    return any(src_uri == p or (p.endswith("/") and src_uri.startswith(p)) for p in internal)
+
+
+def _nav_without(nav, internal: tuple[str, ...]):
+    """mkdocs.yml's nav (a list of `title: path`, `title: [...]` or `path`) less the internal-only pages."""
+    if nav is None:
+        return None
+    kept = []
+    for item in nav:
+        title, target = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+        if isinstance(target, list):
+            target = _nav_without(target, internal)
+            if not target:
+                continue
+        elif isinstance(target, str) and _internal_only(target, internal):
+            continue
+        kept.append({title: target} if title is not None else target)
+    return kept
 
 
 class KocPlugin(BasePlugin[KocPluginConfig]):
@@ -108,6 +132,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             raise PluginError(CONTENT_ERRORS + "\n" + str(exc)) from None
         for problem in self.sources.problems:
             (log.warning if self.options.preview else log.info)(problem.format())
+        if self.options.audience is Audience.DEALER:
+            config.nav = _nav_without(config.nav, tuple(cfg.internal_pages))
         config.extra["koc"] = {
             "audience": self.options.audience.value,
             "edition": "经销商版" if self.options.audience is Audience.DEALER else "内部版",
@@ -118,6 +144,9 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
+        if self.options.audience is Audience.DEALER:
+            for file in [f for f in files if _internal_only(f.src_uri, tuple(self.config.internal_pages))]:
+                files.remove(file)
         if self.options.preview:
             # File-backed pages let `serve --dirty` rebuild only what changed.
             salt = theme_salt(self.options.templates_dir, Path(config.config_file_path))

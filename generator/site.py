@@ -140,7 +140,9 @@ def generate_site(options: Options) -> SiteSources:
         pages[f"collections/{c.slug}.md"] = r.page(f"collections/{c.slug}.md", "collection.md.j2", c.title, listing,
                                                    **views.collection_page(c, collections[c.slug], cat))
     for use, folder, title in ((Use.TRAINING, "training", "培训素材"), (Use.DEALER_MEETING, "dealer-meetings", "经销商会议素材")):
-        pages[f"{folder}/index.md"] = r.page(f"{folder}/index.md", "hub.md.j2", title, listing, **views.hub_page(cat, use, visible_collections))
+        # Wide tables: the sidebar would only repeat the tab's own name.
+        pages[f"{folder}/index.md"] = r.page(f"{folder}/index.md", "hub.md.j2", title, dict(listing, hide=["navigation"]),
+                                             **views.hub_page(cat, use, visible_collections))
     pages["hall-of-fame/index.md"] = r.page("hall-of-fame/index.md", "hall_of_fame.md.j2", "核心用户名人堂", listing,
                                             **views.hall_of_fame_page(cat, standings))
     if options.preview:

@@ -53,7 +53,7 @@ def search_records(cat: Catalog, bodies: dict[str, str]) -> list[dict]:
                 "image": cover,
                 "type": TYPE_LABELS[work.type],
                 "date": work.date.isoformat(),
-                "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
+                "credits": "、".join(f"{c.name}{c.role_note}" for c in card.credits),
                 "uses": " · ".join(card.uses) or "仅供浏览",
                 "expiring": f"授权 {card.expiry_days} 天后到期" if card.expiry_days is not None else "",
                 "score": str(card.score or ""),

@@ -44,7 +44,7 @@ class Vocabulary:
         return [n for t in self.terms for n in (t.label, *t.aliases)]
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, fallback: str = "tag") -> str:
     """A deterministic ASCII URL slug; Chinese is spelled in pinyin.
 
     >>> slugify("OTA 升级")
@@ -52,7 +52,7 @@ def slugify(text: str) -> str:
     """
     words = lazy_pinyin(normalise(text))
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
-    return slug or "tag"
+    return slug or fallback
 
 
 class TagVocabulary:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -98,6 +98,29 @@ def _message(err: dict, field_names: list[str]) -> str:
     return f"{loc}: {err['msg']}"
 
 
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (sub-)model that holds the last key of `loc`."""
+    for key in loc[:-1]:
+        if isinstance(key, int):
+            continue  # an index into a list of sub-models
+        field = model.model_fields.get(key)
+        model = _model_in(field.annotation) if field else None
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    # Through Optional[...], list[...] and Annotated[...] to the model inside.
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -123,10 +146,10 @@ class _Validator:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            fields = list(model.model_fields)
             for err in exc.errors():
                 line = line_of(data, *err["loc"])
-                self.error(rel, line, _message(dict(err, loc=prefix + tuple(err["loc"])), fields))
+                # A nested key is matched against its own mapping's fields (rights.expire → expires).
+                self.error(rel, line, _message(dict(err, loc=prefix + tuple(err["loc"])), _fields_at(model, err["loc"])))
             return None
 
     # -- files ---------------------------------------------------------------
@@ -286,7 +309,8 @@ class _Validator:
             if term is None:
                 ok = False
                 allowed = "、".join(t.label for t in vocabulary.terms) or "（taxonomy.yml 中还没有）"
-                self.error(rel, line_of(data, key, i), f"未知{label}“{name}”{did_you_mean(normalise(name), vocabulary.names())}；可选：{allowed}。新{label}请先加入 content/taxonomy.yml")
+                hint = did_you_mean(normalise(name), vocabulary.names())  # a question: no "；" after its "？"
+                self.error(rel, line_of(data, key, i), f"未知{label}“{name}”{hint or '；'}可选：{allowed}。新{label}请先加入 content/taxonomy.yml")
             elif term.slug not in slugs:
                 slugs.append(term.slug)
         return tuple(slugs) if ok else None

@@ -7,11 +7,13 @@ that every listing reuses. Templates only loop and print.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .model import (
     AUDIENCE_LABELS,
+    default_credit_line as credit_line_of,
     TIER_LABELS,
     TYPE_LABELS,
     USE_LABELS,
@@ -55,6 +57,23 @@ class CreditView:
     role: str
     tier: str
     avatar: str | None
+
+    @property
+    def role_note(self) -> str:
+        return role_note(self.role)
+
+
+def role_note(role: str) -> str:
+    """The role in brackets after a name in a list of credits. A role that has its
+    own brackets keeps their words, not the brackets: "文案（燃油车部分）" →
+    "（文案，燃油车部分）", never "（文案（燃油车部分））".
+
+    >>> role_note("文案（燃油车部分）"), role_note("文案"), role_note("")
+    ('（文案，燃油车部分）', '（文案）', '')
+    """
+    inner = re.sub(r"\s*[（(]\s*(.*?)\s*[）)]\s*", r"，\1，", role)
+    inner = re.sub(r"，+", "，", inner).strip("，")
+    return f"（{inner}）" if inner else ""
 
 
 @dataclass(frozen=True)
@@ -155,8 +174,7 @@ def make_card(work: Work, cat: Catalog) -> WorkCard:
 
 
 def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
-    names = "、".join(contributors[c.contributor].name for c in work.credits)
-    return f"{names} / 星途车主 KOC 计划"
+    return credit_line_of(contributors[c.contributor].name for c in work.credits)
 
 
 # -- pages -------------------------------------------------------------------
@@ -192,8 +210,9 @@ def work_page(work: Work, cat: Catalog, related: list[str]) -> dict:
         "feedback": ev.feedback if ev and cat.internal else "",
         "reviewer": ev.reviewer if ev and cat.internal else "",
         "reuse": work.reuse,
-        "cover": _image(work.cover, "") if work.cover else None,
-        "images": [_image(m.src, m.caption) for m in work.media if m.type == "image"],
+        # Every image is described by its caption, else by the work's title.
+        "cover": _image(work.cover, work.title) if work.cover else None,
+        "images": [_image(m.src, m.caption or work.title) for m in work.media if m.type == "image"],
         "videos": [m for m in work.media if m.type == "video"],
         "links": [m for m in work.media if m.type == "link"],
         "related": [cat.cards[r] for r in related if r in cat.cards],
