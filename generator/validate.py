@@ -37,7 +37,6 @@ from .problems import Problem, did_you_mean
 from .taxonomy import TagVocabulary, Vocabulary, normalise, slugify
 from .yaml_source import LineDict, line_of
 
-_ID = re.compile(schema.ID_PATTERN)
 
 
 @dataclass
@@ -126,7 +125,13 @@ class _Validator:
             fields = list(model.model_fields)
             for err in exc.errors():
                 line = line_of(data, *err["loc"])
-                self.error(rel, line, _message(dict(err, loc=prefix + tuple(err["loc"])), fields))
+                loc = prefix + tuple(err["loc"])
+                if "private" in err["loc"]:
+                    # Never echo what is under private:, not even in an error (CI logs keep it).
+                    self.error(rel, line, f"{'.'.join(str(x) for x in loc)} 格式不对：private 应是映射（字段: 值），"
+                                          "例如 private: {phone: …}；其内容不会显示在这里")
+                    continue
+                self.error(rel, line, _message(dict(err, loc=loc), fields))
             return None
 
     # -- files ---------------------------------------------------------------
@@ -156,6 +161,8 @@ class _Validator:
             for i, item in enumerate(getattr(parsed, group)):
                 line = line_of(source.data, group, i)
                 slug = item.slug or slugify(item.label)
+                if slug in schema.RESERVED_SLUGS:
+                    self.error(source.rel, line, f"{group} 中的 slug {slug} 是保留名称（列表页 index 使用），请写一个别的 slug:")
                 if slug in seen_slugs:
                     self.error(source.rel, line, f"{group} 中的 slug {slug} 重复")
                 seen_slugs.add(slug)
@@ -179,8 +186,9 @@ class _Validator:
         for cid, data in source.data.items():
             line = line_of(source.data, cid)
             cid = str(cid)
-            if not _ID.match(cid):
-                self.error(source.rel, line, f"贡献者 id “{cid}” 只能用小写字母、数字和连字符，例如 {slugify(cid)}")
+            why = schema.id_problem(cid)
+            if why:
+                self.error(source.rel, line, f"贡献者 id “{cid}” {why}；例如 {_suggest(cid)}")
                 continue
             if not isinstance(data, dict):
                 self.error(source.rel, line, f"贡献者 {cid} 应是映射，至少需要 name")
@@ -210,8 +218,9 @@ class _Validator:
         seen: dict[str, str] = {}
         for source in self.raw.works:
             stem = source.path.stem
-            if not _ID.match(stem):
-                self.error(source.rel, None, f"文件名 “{stem}” 不符合作品 id 规则（小写字母、数字、连字符，^[a-z0-9][a-z0-9-]*$）；建议改名为 {slugify(stem)}.md")
+            why = schema.id_problem(stem)
+            if why:
+                self.error(source.rel, None, f"文件名 “{stem}” 不符合作品 id 规则（小写字母、数字、连字符，^[a-z0-9][a-z0-9-]*$）：{why}；建议改名为 {_suggest(stem)}.md")
                 continue
             if stem in seen:
                 self.error(source.rel, None, f"作品 id {stem} 重复：{seen[stem]} 已使用同名文件")
@@ -352,8 +361,9 @@ class _Validator:
         result = []
         for source in self.raw.collections:
             slug = source.path.stem
-            if not _ID.match(slug):
-                self.error(source.rel, None, f"collection 文件名 “{slug}” 只能用小写字母、数字和连字符；建议 {slugify(slug)}.yml")
+            why = schema.id_problem(slug)
+            if why:
+                self.error(source.rel, None, f"collection 文件名 “{slug}” {why}；建议 {_suggest(slug)}.yml")
                 continue
             parsed = self.parse(schema.CollectionIn, source.data, source.rel)
             if parsed is None:
@@ -362,6 +372,11 @@ class _Validator:
             self.collection_sources.append((collection, source))
             result.append(collection)
         return tuple(result)
+
+
+def _suggest(name: str) -> str:
+    slug = slugify(name)
+    return slug if slug not in schema.RESERVED_SLUGS else f"{slug}-1"
 
 
 def first_paragraph(body: str, limit: int = 300) -> str:
