@@ -18,6 +18,7 @@ from .derived_cache import DerivedCache
 from .model import Use
 from .options import Options
 from .problems import Problem, ProblemsError, has_errors
+from .references import media_problem
 from .render import Renderer
 from .rights import Visibility
 from .scoring import rank_contributors
@@ -104,7 +105,9 @@ def generate_site(options: Options) -> SiteSources:
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             body = bodies[work.id]
             for src in _local_media(work, body.local_media):
-                out.assets[src] = options.content_dir / src
+                # Checked again here: a preview builds despite errors, and only what passes the media rule is published.
+                if media_problem(options.content_dir, src) is None:
+                    out.assets[src] = options.content_dir / src
             for src in _local_images(work):
                 for width in (CARD_WIDTH, PAGE_WIDTH):
                     out.assets[sized_path(src, width)] = web_image(options.content_dir / src, options.cache_dir, width)
@@ -178,7 +181,7 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
 
 
 # Bump when body rendering changes, so cached bodies are made anew.
-BODY_VERSION = 1
+BODY_VERSION = 2
 
 
 def _body(work, options: Options, cache: DerivedCache) -> Body:
