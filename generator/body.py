@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import markdown
 import nh3
 
-from .references import is_local, media_path_problem
+from .references import media_path_problem, names_media
 
 _TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "sup", "sub",
@@ -97,8 +97,8 @@ def render_body(text: str, base: str, embed_hosts: tuple[str, ...] = ()) -> Body
         if attr in _URL_ATTRIBUTES:
             if value.startswith("#"):
                 return "#" + (value[1:] if value[1:].startswith(ID_PREFIX) else ID_PREFIX + value[1:])
-            if is_local(value) and media_path_problem(value):
-                # Only media/… files may be referred to; `koc check` said why this one may not.
+            if names_media(value) and media_path_problem(value):
+                # A media file is referred to as the rule says, or not at all; `koc check` said why.
                 return None
         return value
 

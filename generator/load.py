@@ -71,9 +71,14 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         raw.problems.append(Problem(rel(content_dir), None, "error", "找不到内容目录 content/"))
         return raw
 
+    real_dirs: dict[Path, bool] = {}
+
     def inside(path: Path) -> bool:
         # A symlink may point anywhere (/etc, another checkout): content is only what lives in content/.
-        if path.resolve().is_relative_to(content_dir):
+        # Each folder is resolved once; a file only when it is a link itself.
+        if path.parent not in real_dirs:
+            real_dirs[path.parent] = path.parent.resolve().is_relative_to(content_dir)
+        if real_dirs[path.parent] and not path.is_symlink() or path.resolve().is_relative_to(content_dir):
             return True
         raw.problems.append(Problem(rel(path), None, "error", "文件是指向 content/ 之外的符号链接，不会被读取或发布；请把文件本身放进 content/ (symlink leaves content/)"))
         return False

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from .body_shape import blank_fenced_code
 
@@ -97,7 +98,7 @@ def media_problem(content_dir: Path, src: str) -> str | None:
         head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n\x00")
     if head[:1] in (b"<", b"{", b"[") and PurePosixPath(src).suffix.lower() != ".pdf":
         # HTML, SVG or JSON under an innocent name: a browser or script could still read it as such.
-        return f"媒体文件 content/{src} 的内容看起来是 HTML、SVG 或 JSON，而不是 {path.suffix} 文件：不能发布"
+        return f"媒体文件 content/{src} 的内容看起来是 HTML、SVG 或 JSON，而不是 {PurePosixPath(src).suffix} 文件：不能发布"
     return None
 
 
@@ -112,7 +113,7 @@ _AUTOLINK = re.compile(r"<([^<>\s]*)>")
 
 
 def body_references(body: str) -> list[tuple[str, int]]:
-    """(local reference, offset) for every link, image or HTML attribute in a body that is not a URL.
+    """(reference, offset) for every link, image or HTML attribute of a body that names a media file.
 
     Entities and Markdown escapes are decoded as the renderer would, so
     `&#109;edia/../x` is seen as `media/../x`.
@@ -125,12 +126,14 @@ def body_references(body: str) -> list[tuple[str, int]]:
             value = m.group(1)
             if value[:1] in "\"'" and value[-1:] == value[:1] or value[:1] == "<" and value[-1:] == ">":
                 value = value[1:-1]
-            value = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", html.unescape(value)).strip()
-            if value and is_local(value):
+            value = html.unescape(value).strip()
+            if pattern is not _HTML_ATTR:  # Markdown's backslash escapes; raw HTML keeps its backslashes
+                value = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", value)
+            if value and names_media(value):
                 found.append((value, m.start(1)))
     for m in _AUTOLINK.finditer(body):
         value = html.unescape(m.group(1))
-        if value.startswith(("media/", "./", "../")):
+        if names_media(value):
             found.append((value, m.start(1)))
     return found
 
@@ -138,3 +141,17 @@ def body_references(body: str) -> list[tuple[str, int]]:
 def is_local(value: str) -> bool:
     """A path to a file rather than a URL or an anchor on the page."""
     return not (_SCHEME.match(value) or value.startswith("#"))
+
+
+def names_media(value: str) -> bool:
+    """Whether a relative reference means a file in media/, however it is spelled.
+
+    Other relative links (`../other-work/`) are links between pages: the build
+    publishes nothing for them. A reference that reaches media/ by any road
+    (`./media/…`, `../media/…`, `%6Dedia/…`, `media\\…`) must be written as the
+    rule says, so that the file is checked before it is published.
+    """
+    if not is_local(value):
+        return False
+    parts = [p for p in unquote(value).replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return bool(parts) and parts[0].strip().lower() == "media"

@@ -201,10 +201,10 @@ class _Validator:
             parsed = self.parse(schema.ContributorIn, data, source.rel, (cid,))
             if parsed is None:
                 continue
-            if parsed.avatar:
-                self.local_media(parsed.avatar, source.rel, line_of(data, "avatar"), image=True)
-            for i, link in enumerate(parsed.links):
-                self.url(link.url, source.rel, line_of(data, "links", i, "url"), mailto=True)
+            # A preview renders despite errors: what failed its rule is left out, not published.
+            avatar = parsed.avatar if parsed.avatar and self.local_media(parsed.avatar, source.rel, line_of(data, "avatar"), image=True) else None
+            links = tuple(Link(link.label, link.url) for i, link in enumerate(parsed.links)
+                          if self.url(link.url, source.rel, line_of(data, "links", i, "url"), mailto=True))
             for key in ("bio", "name", "city"):
                 self.scan_personal(getattr(parsed, key) or "", source.rel, line_of(data, key))
             result[cid] = Contributor(
@@ -215,8 +215,8 @@ class _Validator:
                 city=parsed.city or "",
                 joined=parsed.joined,
                 bio=parsed.bio or "",
-                avatar=parsed.avatar,
-                links=tuple(Link(link.label, link.url) for link in parsed.links),
+                avatar=avatar,
+                links=links,
             )
         return dict(sorted(result.items()))
 
