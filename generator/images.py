@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -33,7 +34,9 @@ def image_problem(source: Path) -> str | None:
     build will (a truncated file fails only then).
     """
     try:
-        with Image.open(source) as img:
+        with warnings.catch_warnings(), Image.open(source) as img:
+            # Our own limit below says it better than PIL's warning.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             if img.format not in FORMATS:
                 return f"不支持的图片格式 {img.format}：请另存为 JPEG 或 PNG"
             if img.width * img.height > MAX_PIXELS:

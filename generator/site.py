@@ -7,7 +7,6 @@ hands to MkDocs as virtual files and `koc export` writes to a folder.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from .model import Use
 from .options import Options
 from .problems import Problem, ProblemsError, has_errors
 from .references import media_problem
+from .schema import id_problem
 from .render import Renderer
 from .rights import Visibility
 from .scoring import rank_contributors
@@ -176,7 +176,7 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
     for path, found in by_file.items():
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         key = f"works/{stem}.md"
-        if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
+        if id_problem(stem) is None and key not in pages:
             pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
 
 

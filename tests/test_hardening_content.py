@@ -235,7 +235,7 @@ def test_body_ids_are_prefixed_names_dropped_and_classes_restricted(tmp_path):
     ("evil.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
     ("evil.mp4", b'{"base": "/"}'),
     ("evil.png", b"\xef\xbb\xbf  <html><script>alert(1)</script></html>"),
-])
+], ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("where", ["body", "cover", "media", "avatar"])
 def test_media_that_can_run_script_is_refused(tmp_path, capsys, name, data, where):
     project = write_library(tmp_path / "p")
@@ -283,8 +283,11 @@ def test_clobbering_body_runs_no_script_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
 
     site = build(clobber_library(tmp_path / "p"))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     dialogs, errors = [], []
@@ -557,7 +560,7 @@ def truncated_jpeg() -> bytes:
     ("wide.png", png_header(100_000, 1_000)),
     ("truncated.jpg", truncated_jpeg()),
     ("text.png", b"just some text"),
-])
+], ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("field", ["cover", "media"])
 def test_unreadable_or_huge_images_are_check_errors(tmp_path, capsys, name, data, field):
     project = write_library(tmp_path / "p")
