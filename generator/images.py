@@ -33,10 +33,15 @@ def image_problem(source: Path) -> str | None:
     `web_image` can resize: the file is opened and its pixels decoded, as the
     build will (a truncated file fails only then).
     """
+    with warnings.catch_warnings():
+        # Our own limit below says it better than PIL's warning.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return _image_problem(source)
+
+
+def _image_problem(source: Path) -> str | None:
     try:
-        with warnings.catch_warnings(), Image.open(source) as img:
-            # Our own limit below says it better than PIL's warning.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(source) as img:
             if img.format not in FORMATS:
                 return f"不支持的图片格式 {img.format}：请另存为 JPEG 或 PNG"
             if img.width * img.height > MAX_PIXELS:

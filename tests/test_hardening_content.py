@@ -312,6 +312,7 @@ def test_clobbering_body_runs_no_script_in_chromium(tmp_path):
             browser.close()
     finally:
         httpd.shutdown()
+        httpd.server_close()
     assert not dialogs, dialogs
     assert not errors, errors
     assert state["config"] in (None, "SCRIPT"), state
