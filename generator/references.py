@@ -107,8 +107,9 @@ def media_problem(content_dir: Path, src: str) -> str | None:
 # Markdown: ](dest "title"), ](<dest>), and reference definitions [id]: dest.
 _MD_INLINE = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)")
 _MD_DEFINITION = re.compile(r"^[ ]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
-# Raw HTML: any attribute that holds a URL, quoted or not.
-_HTML_ATTR = re.compile(r"""\s(?:src|href|poster|data|srcset|action|formaction|background|cite|longdesc)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I)
+# Raw HTML: any attribute that holds a URL, quoted or not (after a space, or a / or
+# quote, which browsers also take as a separator: <img/src=…>).
+_HTML_ATTR = re.compile(r"""[\s/"'](?:src|href|poster|data|srcset|action|formaction|background|cite|longdesc)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I)
 _AUTOLINK = re.compile(r"<([^<>\s]*)>")
 
 

@@ -105,6 +105,9 @@ BODY_REFS = [
     '<img src="&#109;edia/../contributors.yml">',
     "<a href='media/%2e%2e/contributors.yml'>x</a>",
     "<a href=media/../contributors.yml>x</a>",
+    '<img/src="media/photos/x.jpg">',
+    '<img alt="a"src="media/photos/missing.jpg">',
+    '<img\nSRC = "media/photos/x.jpg">',
     "![](<media/../contributors.yml>)",
     "[ref]: media/../contributors.yml",
     '<video src="media/photos/x.jpg" poster="media/../taxonomy.yml"></video>',
@@ -127,7 +130,7 @@ def test_body_media_references_follow_the_media_rules(tmp_path, capsys, secret_f
     set_body(project, f"第一段。\n\n{ref}\n")
     code, out = check(project, capsys)
     assert code == 1, out
-    line = line_with(project, W, ref)
+    line = line_with(project, W, next(part for part in ref.split("\n") if "edia" in part))
     assert f"{W}:{line}: error:" in out, out
     assert any(word in out for word in ("content/media/ 之外", "不能是绝对路径", "应以 media/ 开头", "找不到媒体文件", "含有空白")), out
     text = build_fails(project, capsys)
