@@ -97,13 +97,17 @@ def _html_depth(text: str) -> tuple[int, str] | None:
 
 
 def _paragraphs(text: str) -> tuple[int, str] | None:
-    if "[" not in text and "*" not in text and "_" not in text:
+    # Cheap tests first: fewer than 3 [ cannot exceed the budget, and the
+    # emphasis limit needs that many * or _ in the whole body.
+    brackets = text.count("[") >= 3
+    emphasis = text.count("*") + text.count("_") > MAX_EMPHASIS
+    if not (brackets or emphasis):
         return None
     cost, pos = 0, 0
     breaks = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), len(text))]
     for end, after in breaks:
         para, start, pos = text[pos:end], pos, after
-        if "[" in para:
+        if brackets and "[" in para:
             depth = 0
             for m in _BRACKET.finditer(para):
                 if m.group(0) == "[":
@@ -116,6 +120,6 @@ def _paragraphs(text: str) -> tuple[int, str] | None:
             cost += depth * len(para)
             if cost > MAX_UNCLOSED_COST:
                 return start, "正文中未闭合的方括号 [ 太多而段落太长：请删去多余的 [（或写成 \\[），并把长段落分段"
-        if len(_EMPHASIS.findall(para)) > MAX_EMPHASIS:
+        if emphasis and len(_EMPHASIS.findall(para)) > MAX_EMPHASIS:
             return start, f"一个段落中的 * 或 _ 超过 {MAX_EMPHASIS} 个：请分段，或写成 \\* 和 \\_"
     return None

@@ -119,10 +119,15 @@ def body_references(body: str) -> list[tuple[str, int]]:
     Entities and Markdown escapes are decoded as the renderer would, so
     `&#109;edia/../x` is seen as `media/../x`.
     """
+    # Most bodies refer to no file at all: "media" spelled plainly, by entities or
+    # %-escapes is the only way to name one, so the patterns run only then.
+    if "edia" not in body.lower() and "&#" not in body and "%" not in body:
+        return []
     # Fenced code is shown, not rendered: a Markdown example in it refers to nothing.
     body = blank_fenced_code(body)
     found = []
-    for pattern in (_MD_INLINE, _MD_DEFINITION, _HTML_ATTR):
+    patterns = [p for p, needed in ((_MD_INLINE, "]("), (_MD_DEFINITION, "]:"), (_HTML_ATTR, "=")) if needed in body]
+    for pattern in patterns:
         for m in pattern.finditer(body):
             value = m.group(1)
             if value[:1] in "\"'" and value[-1:] == value[:1] or value[:1] == "<" and value[-1:] == ">":
@@ -132,7 +137,7 @@ def body_references(body: str) -> list[tuple[str, int]]:
                 value = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", value)
             if value and names_media(value):
                 found.append((value, m.start(1)))
-    for m in _AUTOLINK.finditer(body):
+    for m in _AUTOLINK.finditer(body) if "<" in body else ():
         value = html.unescape(m.group(1))
         if names_media(value):
             found.append((value, m.start(1)))
