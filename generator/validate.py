@@ -16,6 +16,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from . import schema
+from .body_shape import shape_problem
 from .load import RawLibrary, WorkSource, YamlSource
 from .model import (
     Collection,
@@ -33,14 +34,11 @@ from .model import (
     Use,
     Work,
 )
-from .body_shape import shape_problem
-from .images import image_problem
 from .privacy import find_personal_data
-from .references import IMAGE_SUFFIXES, body_references, media_problem, url_problem
 from .problems import Problem, did_you_mean
+from .references import IMAGE_SUFFIXES, body_references, media_problem, url_problem
 from .taxonomy import TagVocabulary, Vocabulary, normalise, slugify
 from .yaml_source import LineDict, line_of
-
 
 
 @dataclass
@@ -167,7 +165,7 @@ class _Validator:
                 line = line_of(source.data, group, i)
                 slug = item.slug or slugify(item.label)
                 if slug in schema.RESERVED_SLUGS:
-                    self.error(source.rel, line, f"{group} 中的 slug {slug} 是保留名称（列表页 index 使用），请写一个别的 slug:")
+                    self.error(source.rel, line, f"{group} 中的 slug {slug} 是保留名称（列表页 index 使用），请为该项写一个别的 slug")
                 if slug in seen_slugs:
                     self.error(source.rel, line, f"{group} 中的 slug {slug} 重复")
                 seen_slugs.add(slug)
@@ -314,8 +312,8 @@ class _Validator:
 
     def media_src(self, src: str, rel: str, line: int | None, image: bool = False) -> bool:
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
-            if src[:6].lower() != "https:":
-                self.error(rel, line, f"媒体地址 {src!r} 只能是 https:// 链接或 content/media/ 下的文件")
+            if not src.startswith("https://"):  # the build tells URLs from files by exactly this prefix
+                self.error(rel, line, f"媒体地址 {src!r} 只能是 https:// 链接（小写）或 content/media/ 下的文件")
                 return False
             return self.url(src, rel, line)
         return self.local_media(src, rel, line, image)
@@ -342,6 +340,8 @@ class _Validator:
     def image(self, src: str) -> str | None:
         # An image used by several works or contributors is opened once per check.
         if src not in self._images:
+            from .images import image_problem  # PIL only when the library has local images
+
             self._images[src] = image_problem(self.raw.root / src)
         return self._images[src]
 

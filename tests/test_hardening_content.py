@@ -360,7 +360,8 @@ def test_good_links_pass_and_http_warns(tmp_path, capsys, url, severity):
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://evil.example\\@x.com/a.jpg", "https://a.example/x y.jpg",
-                                 "http://a.example/x.jpg", "data:image/png;base64,AAAA", "https://u:p@a.example/x.jpg"])
+                                 "http://a.example/x.jpg", "data:image/png;base64,AAAA", "https://u:p@a.example/x.jpg",
+                                 "HTTPS://a.example/x.jpg", " https://a.example/x.jpg", "https://a.example/x.jpg\n"])
 @pytest.mark.parametrize("field", ["cover", "media"])
 def test_cover_and_media_urls_follow_the_same_rule(tmp_path, capsys, url, field):
     project = write_library(tmp_path / "p")
