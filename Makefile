@@ -32,4 +32,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf site site-dealer .cache
+	rm -rf site site-dealer .site.* .site-dealer.* .cache

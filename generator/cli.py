@@ -61,19 +61,26 @@ def _edition_env(args) -> dict:
 def cmd_build(args) -> int:
     from mkdocs.exceptions import MkDocsException
 
-    from .publish import build_site
+    from .output_guard import OutputRefused
+    from .publish import PublishError, build_site
 
     project = Path(args.project).resolve()
     site_dir = Path(args.site_dir) if args.site_dir else project / "site"
     try:
-        build_site(project / "mkdocs.yml", site_dir, _edition_env(args), strict=args.strict)
-    except (MkDocsException, ProblemsError) as exc:
+        notes = build_site(project / "mkdocs.yml", site_dir, _edition_env(args), strict=args.strict)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("构建未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
+    except (MkDocsException, ProblemsError, PublishError) as exc:
         if isinstance(exc, ProblemsError):
             print_problems(exc.problems, "text", sys.stderr)
         else:
             print(str(exc), file=sys.stderr)
         print(f"构建失败：{site_dir} 保持不变。", file=sys.stderr)
         return 1
+    for note in notes:
+        print(note, file=sys.stderr)
     print(f"站点已生成：{site_dir}", file=sys.stderr)
     return 0
 
@@ -94,16 +101,37 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .publish import export_pages
+    from .output_guard import OutputKind, OutputRefused, guard_target, project_folders
+    from .publish import PublishError, export_pages
     from .site import generate_site
 
+    opts = _options(args)
+    kind = OutputKind.export(opts.audience.value)
+    protected = project_folders(opts.project_dir, opts.content_dir, opts.templates_dir, opts.cache_dir)
     try:
-        sources = generate_site(_options(args))
+        # Checked before the library is even read, and again just before writing.
+        guard_target(Path(args.dir), kind, protected, opts.project_dir)
+        sources = generate_site(opts)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("导出未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
     except ProblemsError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
-    n = export_pages(sources, Path(args.dir))
-    print(f"已导出 {n} 个页面到 {args.dir}", file=sys.stderr)
+    try:
+        n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir,
+                         [opts.content_dir / "media", opts.cache_dir / "images"])
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except PublishError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        if sources.search_job is not None:
+            sources.search_job.cancel()
+    print(f"已导出 {n} 个页面到 {args.dir}（{'经销商版' if kind.audience == 'dealer' else '内部版'}）", file=sys.stderr)
     return 0
 
 
@@ -249,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev-addr", default="127.0.0.1:8000")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）")
+    p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）；只写入空目录或之前同版本的导出目录")
     p.add_argument("dir")
     edition(p)
     p.set_defaults(func=cmd_export)

@@ -3,6 +3,9 @@
 Covers and gallery photos from owners' phones are often several megabytes;
 cards and pages use a resized copy (originals stay linked from the gallery).
 A copy is made once per image content and width, and reused by every build.
+Beside each copy a `.sha256` file holds the hash of the copy as written: a
+copy that no longer matches it (a damaged or replaced file) is made again
+rather than published.
 
 Example:
     >>> web_image(Path("content/media/covers/a.jpg"), Path(".cache/koc"), 640)   # doctest: +SKIP
@@ -12,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
 import warnings
 from pathlib import Path
 
@@ -62,7 +67,7 @@ def web_image(source: Path, cache_dir: Path, width: int) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:20]
     suffix = source.suffix.lower() if source.suffix.lower() in (".png", ".webp", ".gif") else ".jpg"
     target = Path(cache_dir) / "images" / f"{digest}-{width}{suffix}"
-    if target.exists():
+    if _intact(target):
         return target
     with Image.open(source) as img:
         if img.width <= width and len(data) < 200_000:
@@ -71,13 +76,33 @@ def web_image(source: Path, cache_dir: Path, width: int) -> Path:
         if img.width > width:
             img = img.resize((width, round(img.height * width / img.width)), Image.LANCZOS)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        if suffix == ".jpg":
-            img.convert("RGB").save(tmp, "JPEG", quality=80, optimize=True, progressive=True)
-        else:
-            img.save(tmp, suffix.lstrip(".").upper().replace("JPG", "JPEG"), optimize=True)
-        tmp.replace(target)  # atomic: a parallel build never reads half a file
+        # A name of its own: two builds (both editions at once) may resize the same image.
+        tmp = target.with_name(f"{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            if suffix == ".jpg":
+                img.convert("RGB").save(tmp, "JPEG", quality=80, optimize=True, progressive=True)
+            else:
+                img.save(tmp, suffix.lstrip(".").upper().replace("JPG", "JPEG"), optimize=True)
+            check = target.with_name(tmp.name + ".sha256")
+            check.write_text(hashlib.sha256(tmp.read_bytes()).hexdigest(), encoding="ascii")
+            check.replace(_checksum(target))
+            tmp.replace(target)  # atomic: a parallel build never reads half a file
+        finally:
+            tmp.unlink(missing_ok=True)
     return target
+
+
+def _checksum(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _intact(target: Path) -> bool:
+    """Is the cached copy there and exactly as it was written?"""
+    try:
+        expected = _checksum(target).read_text(encoding="ascii").strip()
+        return hashlib.sha256(target.read_bytes()).hexdigest() == expected
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def sized_path(src: str, width: int) -> str:

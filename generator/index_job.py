@@ -20,18 +20,21 @@ import uuid
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
+from .leftovers import parent_death_hook
 from .model import Audience
-from .search_index import SyncReport, make_schema, open_index, sync_index
+from .search_index import SyncReport, make_schema, update_index
 from .search_query import TEXT_FIELDS
 
 
-def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> None:
+def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue, on_start) -> None:
+    if on_start is not None:
+        on_start()  # ends with the build, not after it (a killed `koc build` leaves no indexer behind)
     try:
         # Rendering is the build's critical path; the index (and its writer
         # processes, which inherit this) takes whatever CPU rendering leaves.
         os.nice(10)
-        ix, _ = open_index(cache_dir, audience)
-        queue.put(("ok", sync_index(ix, docs, procs=procs)))
+        _, report = update_index(cache_dir, audience, docs, procs=procs)
+        queue.put(("ok", report))
     except BaseException:  # noqa: BLE001 - reported to the parent
         queue.put(("error", traceback.format_exc()))
 
@@ -46,7 +49,7 @@ class IndexJob:
     def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
         ctx = multiprocessing.get_context("fork")
         self._queue = ctx.SimpleQueue()
-        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue))
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook()))
         self._proc.start()
         self._report: SyncReport | None = None
         self.cache_dir, self.audience = cache_dir, audience

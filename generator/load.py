@@ -10,7 +10,7 @@ import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
@@ -156,9 +156,9 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     if store is not None:
         data = {key: path.read_bytes() for (path, _), key in todo}
         parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(data[key]).hexdigest()] for (path, shown), key in todo}
-        for _, key in todo:
-            found = store.lookup("parse", parts[key])
-            if found is not MISSING:
+        for (path, shown), key in todo:
+            found = _from_cache(store.lookup("parse", parts[key], secret=data[key]), path, shown, data[key])
+            if found is not None:
                 fresh[key] = found
         todo = [(item, key) for item, key in todo if key not in fresh]
     jobs = [(path, shown, data.get(key)) for (path, shown), key in todo]
@@ -171,7 +171,7 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     for (_, key), result in zip(todo, parsed):
         fresh[key] = result
         if store is not None:
-            store.put("parse", parts[key], result)
+            store.put("parse", parts[key], _for_cache(result), secret=data[key])
     if store is not None:
         store.close()
     if len(_PARSED) + len(fresh) > 100_000:
@@ -179,6 +179,30 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     # Only clean parses are remembered: a file with problems reports them again next time.
     _PARSED.update((key, work) for key, (work, found) in fresh.items() if work is not None and not found)
     return [fresh[key] if key in fresh else (_PARSED[key], []) for key in keys]
+
+
+def _for_cache(result: tuple[WorkSource | None, list[Problem]]) -> tuple:
+    """A parse without the body text: the body is in the file, whose bytes the key hashes,
+    and no work's text (it may go out of force) is kept in the cache."""
+    work, found = result
+    if work is None:
+        return None, found, 0
+    return replace(work, body=""), found, len(work.body)
+
+
+def _from_cache(entry, path: Path, shown: str, data: bytes) -> tuple[WorkSource | None, list[Problem]] | None:
+    """The parse stored by `_for_cache` with its body cut from the file again, or None (a miss)."""
+    if entry is MISSING or not (isinstance(entry, tuple) and len(entry) == 3):
+        return None
+    work, found, body_chars = entry
+    if work is None:
+        return (None, found) if isinstance(found, list) else None
+    if not isinstance(work, WorkSource) or not isinstance(body_chars, int):
+        return None
+    text = _read_text(path, shown, [], data)
+    if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] != work.content_hash or body_chars > len(text):
+        return None
+    return replace(work, body=text[len(text) - body_chars:] if body_chars else "", path=path, rel=shown), found
 
 
 def _key(path: Path, shown: str) -> tuple:

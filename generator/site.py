@@ -20,12 +20,12 @@ from .problems import Problem, ProblemsError, has_errors
 from .references import media_problem
 from .schema import id_problem
 from .render import Renderer
-from .rights import Visibility
+from .rights import Visibility, out_of_force
 from .scoring import rank_contributors
 from .images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from .index_job import IndexJob, facet_index, uses_text
 from .site_search import SearchBundleJob, filter_labels, finder_data, search_records
-from .search_index import SyncReport, make_schema, open_index, sync_index, work_document
+from .search_index import SyncReport, index_lock, make_schema, open_index, update_index, work_document
 from .related import related_works
 from .search_query import collection_ids, make_resolver, parse_query
 
@@ -47,9 +47,7 @@ class SiteSources:
 
 def index_library(cat: views.Catalog, options: Options):
     """Bring the edition's whoosh index up to date: exactly the works listed in this edition."""
-    ix, _ = open_index(options.cache_dir, options.audience)
-    report = sync_index(ix, index_documents(cat), procs=options.index_procs)
-    return ix, report
+    return update_index(options.cache_dir, options.audience, index_documents(cat), procs=options.index_procs)
 
 
 def index_documents(cat: views.Catalog) -> list[dict]:
@@ -60,13 +58,15 @@ def run_collections(library, tags, docs: list[dict], job: IndexJob) -> dict[str,
     schema = make_schema()
     resolver = make_resolver(library, tags)
     queries = {c.slug: parse_query(c.query, schema, resolver) for c in library.collections}
-    if any(uses_text(q) for q in queries.values()):
-        job.wait()
+    if not any(uses_text(q) for q in queries.values()):
+        with facet_index(docs).searcher() as searcher:
+            return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}
+    job.wait()
+    # Under the edition's lock: another build of it may be updating the index meanwhile.
+    with index_lock(job.cache_dir, job.audience):
         ix, _ = open_index(job.cache_dir, job.audience)
-    else:
-        ix = facet_index(docs)
-    with ix.searcher() as searcher:
-        return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}
+        with ix.searcher() as searcher:
+            return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}
 
 
 def generate_site(options: Options) -> SiteSources:
@@ -99,6 +99,9 @@ def generate_site(options: Options) -> SiteSources:
         for work in library.works:
             if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
                 bodies[work.id] = _body(work, options, cache)
+            elif out_of_force(work, options.as_of):
+                # Text taken offline does not stay readable in the cache either.
+                cache.delete("body", _body_key(work, options))
     for work in library.works:
         vis = cat.visibility[work.id]
         path = f"works/{work.id}.md"
@@ -184,9 +187,14 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
 BODY_VERSION = 2
 
 
+def _body_key(work, options: Options) -> list:
+    return [BODY_VERSION, work.body, list(options.embed_hosts)]
+
+
 def _body(work, options: Options, cache: DerivedCache) -> Body:
-    data = cache.get("body", [BODY_VERSION, work.body, list(options.embed_hosts)],
-                     lambda: asdict(render_body(work.body, "../../", options.embed_hosts)))
+    # Sealed with the body itself: the cache shows a work's text only to whoever has it.
+    data = cache.get("body", _body_key(work, options), lambda: asdict(render_body(work.body, "../../", options.embed_hosts)),
+                     secret=work.body.encode("utf-8"))
     return Body(data["html"], tuple(data["local_media"]))
 
 

@@ -24,9 +24,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from .images import CARD_WIDTH, sized_path
+from .leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
 from .model import TYPE_LABELS, USE_LABELS, Use, Work
 from .views import Catalog, work_url
 
@@ -115,7 +117,12 @@ class SearchBundleJob:
         with SearchBundleJob._lock:
             SearchBundleJob._newest += 1
             self._generation = SearchBundleJob._newest
-        self._dir = Path(tempfile.mkdtemp(prefix="koc-pagefind-"))
+        _sweep_once()
+        self._dir = Path(tempfile.mkdtemp(prefix=PAGEFIND_PREFIX))
+        write_owner(self._dir)
+        # Whoever drops the job unpublished (a failed build, a test, an export
+        # that was refused) still gets its folder and process cleared.
+        self._finalizer = weakref.finalize(self, _clean_up, self._dir, None, None)
         for record in records:
             page = self._dir / "pages" / record["url"].strip("/") / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +131,13 @@ class SearchBundleJob:
         cmd = [sys.executable, "-m", "pagefind", "--site", str(self._dir / "pages"),
                "--output-path", str(self._dir / "bundle"), "--force-language", "zh"]
         # An empty library has nothing to index; the finder then says so itself.
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT) if records else None
+        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                      preexec_fn=parent_death_hook()) if records else None
+        if self._proc is not None:
+            # The next run kills it if this process dies without doing so.
+            write_owner(self._dir, [describe_process(self._proc.pid)])
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._proc, self._log)
 
     def write(self, site_dir: Path) -> Path:
         target = Path(site_dir) / "pagefind"
@@ -157,11 +170,27 @@ class SearchBundleJob:
         threading.Thread(target=finish, daemon=True).start()
 
     def cancel(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        self._log.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._finalizer()
+
+
+def _clean_up(folder: Path, proc: subprocess.Popen | None, log) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if log is not None:
+        log.close()
+    remove_tree(folder)
+
+
+_swept = False
+
+
+def _sweep_once() -> None:
+    """Folders and processes of killed runs go once per process (`koc serve` starts many jobs)."""
+    global _swept
+    if not _swept:
+        _swept = True
+        sweep_pagefind_dirs()
 
 
 CARD_SHARD = 50
