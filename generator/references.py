@@ -76,6 +76,9 @@ def media_path_problem(src: str) -> str | None:
         return f"媒体路径 {_show(src)} 不能是绝对路径或包含 .. 或 ./；请写成 media/… 的相对路径"
     if not src.startswith("media/"):
         return f"媒体路径 {_show(src)} 应以 media/ 开头（文件放在 content/media/ 下）"
+    if len(path.parts) > 2 and re.fullmatch(r"w\d+", path.parts[1]):
+        # The site's resized copies live at media/w640/…: a folder of that name would collide with them.
+        return f"媒体路径 {_show(src)}：media/{path.parts[1]}/ 是网站缩小图使用的保留文件夹名，请改名"
     if path.suffix.lower() not in MEDIA_SUFFIXES:
         kind = "SVG 可以包含脚本，" if path.suffix.lower() == ".svg" else ""
         return (f"媒体文件 content/{src} 的类型 {path.suffix or '（无扩展名）'} 不能发布：{kind}只接受 "

@@ -631,6 +631,15 @@ def test_a_tag_spelled_index_does_not_replace_the_tag_listing(tmp_path, capsys, 
     assert listing.select_one("a[href*='index-']"), "the tag got a slug of its own"
 
 
+def test_media_folders_named_like_resized_copies_are_reserved(tmp_path, capsys):
+    project = write_library(tmp_path / "p")
+    (project / "content/media/w640").mkdir()
+    Image.new("RGB", (40, 30)).save(project / "content/media/w640/a.png")
+    set_body(project, "![](media/w640/a.png)")
+    code, out = check(project, capsys)
+    assert code == 1 and f"{W}:{line_with(project, W, 'media/w640/a.png')}: error:" in out and "保留" in out, out
+
+
 # --- 16. ids match whole strings ---------------------------------------------------
 
 @pytest.mark.parametrize("bad", ["x\n", "evil\n", "a\nb", "x\r", "index", "a" * 81, "-x", "X", "x y"])
