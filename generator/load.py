@@ -71,19 +71,34 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         raw.problems.append(Problem(rel(content_dir), None, "error", "找不到内容目录 content/"))
         return raw
 
+    real_dirs: dict[Path, bool] = {}
+
+    def inside(path: Path) -> bool:
+        # A symlink may point anywhere (/etc, another checkout): content is only what lives in content/.
+        # Each folder is resolved once; a file only when it is a link itself.
+        if path.parent not in real_dirs:
+            real_dirs[path.parent] = path.parent.resolve().is_relative_to(content_dir)
+        if real_dirs[path.parent] and not path.is_symlink() or path.resolve().is_relative_to(content_dir):
+            return True
+        raw.problems.append(Problem(rel(path), None, "error", "文件是指向 content/ 之外的符号链接，不会被读取或发布；请把文件本身放进 content/ (symlink leaves content/)"))
+        return False
+
     for name in ("contributors", "taxonomy", "honors"):
         path = content_dir / f"{name}.yml"
-        if path.exists():
+        if path.exists() and inside(path):
             setattr(raw, name, _read_yaml(path, rel(path), raw.problems))
         elif name != "honors":
             raw.problems.append(Problem(rel(path), None, "error", f"缺少文件 {name}.yml"))
 
     for path in sorted((content_dir / "collections").glob("*.y*ml")):
+        if not inside(path):
+            continue
         source = _read_yaml(path, rel(path), raw.problems)
         if source:
             raw.collections.append(source)
 
     paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    paths = [p for p in paths if inside(p)]
     for work, found in _read_works([(p, rel(p)) for p in paths], cache_dir):
         raw.problems.extend(found)
         if work:
@@ -124,7 +139,7 @@ _PARSED: dict[tuple, WorkSource] = {}
 # Below this many files to parse, a pool of processes costs more than it saves.
 PARALLEL_MIN = 400
 # Bump when parsing changes (yaml_source, WorkSource), so cached parses are made anew.
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 
 
 def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) -> list[tuple[WorkSource | None, list[Problem]]]:

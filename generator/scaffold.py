@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import ID_PATTERN
+from .schema import id_problem
 from .taxonomy import slugify
-
-_ID = re.compile(ID_PATTERN)
 
 
 @dataclass
@@ -79,8 +77,14 @@ rights:
 
 
 def create_work(content_dir: Path, work_id: str, draft: WorkDraft) -> Path:
-    if not _ID.match(work_id):
-        raise ValueError(f"作品 id “{work_id}” 只能用小写字母、数字和连字符")
+    why = id_problem(work_id)
+    if why:
+        raise ValueError(f"作品 id {work_id!r} {why}")
+    for cid, _ in draft.contributors:
+        # Written unquoted into the frontmatter: only a valid id may go there.
+        why = id_problem(cid)
+        if why:
+            raise ValueError(f"贡献者 id {cid!r} {why}")
     existing = {p.stem for p in (content_dir / "works").rglob("*.md")}
     if work_id in existing:
         raise FileExistsError(f"作品 id {work_id} 已存在，不会覆盖；请换一个 id")
@@ -93,8 +97,9 @@ def create_work(content_dir: Path, work_id: str, draft: WorkDraft) -> Path:
 
 def add_contributor(content_dir: Path, cid: str, name: str, tier: str, city: str = "") -> Path:
     """Append an entry to contributors.yml as text, keeping the editors' comments and order."""
-    if not _ID.match(cid):
-        raise ValueError(f"贡献者 id “{cid}” 只能用小写字母、数字和连字符")
+    why = id_problem(cid)
+    if why:
+        raise ValueError(f"贡献者 id {cid!r} {why}")
     path = content_dir / "contributors.yml"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if re.search(rf"^{re.escape(cid)}:", text, re.M):

@@ -7,7 +7,6 @@ hands to MkDocs as virtual files and `koc export` writes to a folder.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from .derived_cache import DerivedCache
 from .model import Use
 from .options import Options
 from .problems import Problem, ProblemsError, has_errors
+from .references import media_problem
+from .schema import id_problem
 from .render import Renderer
 from .rights import Visibility, out_of_force
 from .scoring import rank_contributors
@@ -107,7 +108,9 @@ def generate_site(options: Options) -> SiteSources:
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             body = bodies[work.id]
             for src in _local_media(work, body.local_media):
-                out.assets[src] = options.content_dir / src
+                # Checked again here: a preview builds despite errors, and only what passes the media rule is published.
+                if media_problem(options.content_dir, src) is None:
+                    out.assets[src] = options.content_dir / src
             for src in _local_images(work):
                 for width in (CARD_WIDTH, PAGE_WIDTH):
                     out.assets[sized_path(src, width)] = web_image(options.content_dir / src, options.cache_dir, width)
@@ -178,12 +181,12 @@ def _problem_pages(problems: list[Problem], library, r: Renderer, pages: dict) -
     for path, found in by_file.items():
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         key = f"works/{stem}.md"
-        if re.match(r"^[a-z0-9][a-z0-9-]*$", stem) and key not in pages:
+        if id_problem(stem) is None and key not in pages:
             pages[key] = r.page(key, "problems.md.j2", stem, {"search": {"exclude": True}}, source=path, problems=found)
 
 
 # Bump when body rendering changes, so cached bodies are made anew.
-BODY_VERSION = 1
+BODY_VERSION = 2
 
 
 def _body_key(work, options: Options) -> list:
