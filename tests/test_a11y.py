@@ -97,12 +97,12 @@ def open_kind(page, base: str, kind: str) -> None:
     """Load the page of `kind` and bring it to the state that is audited."""
     page.goto(base + PAGES[kind])
     if kind.startswith("finder"):
-        page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+        page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
     if kind == "header search open":
         if page.is_visible(".koc-search__toggle"):
             page.click(".koc-search__toggle")
         page.fill(".koc-search__input", "露营")
-        page.wait_for_selector(".koc-search__hit", timeout=15000)
+        page.wait_for_selector(".koc-search__hit", timeout=45000)
 
 
 def audit(page) -> list[dict]:
@@ -209,7 +209,7 @@ def test_header_search_by_keyboard_alone(pg, editions):
     tab_to(pg, ".koc-search__input")
     assert focus_is_visible(pg)
     pg.keyboard.type("露营")
-    pg.wait_for_selector(".koc-search__hit", timeout=15000)
+    pg.wait_for_selector(".koc-search__hit", timeout=45000)
     hits = pg.query_selector_all(".koc-search__hit")
     total = int(re.search(r"找到 (\d+) 件作品", pg.inner_text(".koc-search__status")).group(1))
     assert total >= len(hits) >= 2
@@ -226,7 +226,7 @@ def test_header_search_by_keyboard_alone(pg, editions):
     pg.keyboard.press("ArrowDown")  # the results were closed: the focus stays in the box
     assert focused(pg, ".koc-search__input")
     pg.keyboard.type("营")
-    pg.wait_for_selector(".koc-search__hit", timeout=15000)
+    pg.wait_for_selector(".koc-search__hit", timeout=45000)
     pg.keyboard.press("ArrowDown")
     target = active(pg, "href")
     pg.keyboard.press("Enter")
@@ -242,7 +242,7 @@ def test_phone_search_opens_and_closes_by_keyboard(browser, editions):
     assert page.get_attribute(".koc-search__toggle", "aria-expanded") == "true"
     assert focused(page, ".koc-search__input")
     page.keyboard.type("露营")
-    page.wait_for_selector(".koc-search__hit", timeout=15000)
+    page.wait_for_selector(".koc-search__hit", timeout=45000)
     page.keyboard.press("Escape")  # closes the results
     assert page.is_visible(".koc-search__input") and not page.is_visible(".koc-search__results")
     page.keyboard.press("Escape")  # closes the box, back to the button that opened it
@@ -254,7 +254,7 @@ def test_phone_search_opens_and_closes_by_keyboard(browser, editions):
 
 def test_finder_by_keyboard_announces_counts_and_filters(pg, editions):
     pg.goto(editions["internal"] + "finder/")
-    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
     announce = ".koc-finder__announce"
     assert pg.get_attribute(announce, "role") == "status" and pg.get_attribute(announce, "aria-live") == "polite"
     all_works = int(pg.get_attribute("#koc-finder", "data-total"))
@@ -262,7 +262,7 @@ def test_finder_by_keyboard_announces_counts_and_filters(pg, editions):
     tab_to(pg, ".koc-finder__q")
     assert focus_is_visible(pg)
     pg.keyboard.type("露营")
-    pg.wait_for_function("document.querySelector('.koc-finder__announce').textContent.includes('露营')", timeout=15000)
+    pg.wait_for_function("document.querySelector('.koc-finder__announce').textContent.includes('露营')", timeout=45000)
     n = int(pg.get_attribute("#koc-finder", "data-total"))
     assert pg.inner_text(announce) == f"共 {n} 件作品：关键词“露营”。" and 0 < n < all_works
     pg.keyboard.press("Tab")  # the first filter: 类型
@@ -270,7 +270,7 @@ def test_finder_by_keyboard_announces_counts_and_filters(pg, editions):
     pg.keyboard.press("ArrowDown")
     value = pg.input_value("select[name=type]")
     label = pg.evaluate("() => { const s = document.querySelector('select[name=type]'); return s.options[s.selectedIndex].text.replace(/（.*/, ''); }")
-    pg.wait_for_function("(l) => document.querySelector('.koc-finder__announce').textContent.includes('类型 ' + l)", arg=label, timeout=15000)
+    pg.wait_for_function("(l) => document.querySelector('.koc-finder__announce').textContent.includes('类型 ' + l)", arg=label, timeout=45000)
     assert f"type={value}" in pg.url
     m = int(pg.get_attribute("#koc-finder", "data-total"))
     assert pg.inner_text(announce) == f"共 {m} 件作品：关键词“露营”，类型 {label}。"
@@ -279,12 +279,12 @@ def test_finder_by_keyboard_announces_counts_and_filters(pg, editions):
 
 def test_finder_show_more_moves_the_focus_to_the_new_cards(pg, editions):
     pg.goto(editions["internal"] + "finder/")
-    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
     total = int(pg.get_attribute("#koc-finder", "data-total"))
     assert total > 12
     pg.focus(".koc-finder__more")
     pg.keyboard.press("Enter")
-    pg.wait_for_function("document.activeElement.closest('.koc-card') !== null", timeout=15000)
+    pg.wait_for_function("document.activeElement.closest('.koc-card') !== null", timeout=45000)
     cards = pg.query_selector_all(".koc-finder__results .koc-card")
     assert len(cards) == min(total, 24)
     assert active(pg, "href") == cards[12].query_selector(".koc-card-title a").evaluate("a => a.href")
@@ -307,14 +307,14 @@ def test_404_page_is_chinese_and_its_searches_work_at_any_depth(pg, editions, au
     assert (line in pg.inner_text("article")) == (audience == "dealer")
     # The header search (its base was "//": "Invalid URL") finds works from here.
     pg.fill(".koc-search__input", "露营")
-    pg.wait_for_selector(".koc-search__hit", timeout=15000)
+    pg.wait_for_selector(".koc-search__hit", timeout=45000)
     href = pg.get_attribute(".koc-search__hit", "href")
     assert pg.evaluate("(h) => new URL(h, location.href).pathname", href).startswith("/works/")
     # The page's own search box opens the case finder with the words.
     pg.fill("#koc-notfound-q", "露营")
     pg.press("#koc-notfound-q", "Enter")
     pg.wait_for_url("**/finder/?q=*")
-    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
     assert int(pg.get_attribute("#koc-finder", "data-total")) > 0
 
 
