@@ -156,6 +156,7 @@ every = [pytest.param(q, id=q["query"]) for q in QUERIES]
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", judged)
 def test_koc_search_finds_every_relevant_work_in_the_top_10(q, answers):
     top10 = answers[q["query"]][:10]
@@ -168,24 +169,28 @@ def test_koc_search_finds_every_relevant_work_in_the_top_10(q, answers):
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", every)
 def test_koc_search_puts_no_junk_in_the_top_3(q, answers):
     assert not set(answers[q["query"]][:3]) & set(q["junk"])
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", every)
 def test_koc_search_never_returns_unpublished_works(q, answers):
     assert not set(answers[q["query"]]) & (set(q["never"]) | UNPUBLISHED)
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", empty)
 def test_koc_search_finds_nothing_when_nothing_is_relevant(q, answers):
     assert answers[q["query"]] == []
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 def test_koc_search_meets_the_issue_targets(answers):
     rows = [bench.judge(q, answers[q["query"]]) for q in QUERIES]
     summary = bench.summarise(rows)
@@ -262,6 +267,7 @@ def finder_answers(demo_page):
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("q", every)
 def test_header_search_answers_as_judged(q, header_answers):
@@ -273,6 +279,7 @@ def test_header_search_answers_as_judged(q, header_answers):
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("q", every)
 def test_finder_answers_as_judged(q, finder_answers):
@@ -282,6 +289,7 @@ def test_finder_answers_as_judged(q, finder_answers):
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.browser
 def test_the_three_searches_agree_on_the_top_5(answers, header_answers, finder_answers):
     same = [q["query"] for q in QUERIES

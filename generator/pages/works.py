@@ -8,6 +8,7 @@ from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
 from generator.model import USE_LABELS, Contributor, MediaItem, Reuse, Use, Work, is_remote
+from generator.model import default_credit_line as credit_line_of
 from generator.pages.cards import Count, Ref, WorkCard, expiry_days, type_counts
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from generator.pages.spec import LISTING, PageInputs, PageSpec
@@ -83,8 +84,7 @@ class ArchivePage:
 
 
 def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
-    names = "、".join(contributors[c.contributor].name for c in work.credits)
-    return f"{names} / 星途车主 KOC 计划"
+    return credit_line_of(contributors[c.contributor].name for c in work.credits)
 
 
 def image_view(src: str, caption: str) -> ImageView:
@@ -118,8 +118,9 @@ def work_page(work: Work, inputs: PageInputs) -> WorkPage:
         feedback=ev.feedback if ev and cat.internal else "",
         reviewer=ev.reviewer if ev and cat.internal else "",
         reuse=work.reuse,
-        cover=image_view(work.cover, "") if work.cover else None,
-        images=[image_view(m.src, m.caption) for m in work.media if m.type == "image"],
+        # Every image is described by its caption, else by the work's title.
+        cover=image_view(work.cover, work.title) if work.cover else None,
+        images=[image_view(m.src, m.caption or work.title) for m in work.media if m.type == "image"],
         videos=[m for m in work.media if m.type == "video"],
         links=[m for m in work.media if m.type == "link"],
         related=[inputs.cards[r] for r in inputs.related.get(work.id, []) if r in inputs.cards],

@@ -14,7 +14,7 @@ from generator.catalog.catalog import Catalog
 from generator.model import Work
 from generator.options import Options
 from generator.search.analysis import Analyzer, SearchVocabulary, VocabEntry
-from generator.search.index import SyncReport, open_index, sync_index, work_document
+from generator.search.index import SyncReport, update_index, work_document
 
 
 def analyzer_of(cat: Catalog) -> Analyzer:
@@ -59,6 +59,4 @@ def index_documents(cat: Catalog) -> list[dict]:
 
 def index_library(cat: Catalog, options: Options) -> tuple[object, SyncReport]:
     """Bring the edition's whoosh index up to date, in this process (`koc search`)."""
-    ix, _ = open_index(options.cache_dir, options.audience)
-    report = sync_index(ix, index_documents(cat), procs=options.index_procs)
-    return ix, report
+    return update_index(options.cache_dir, options.audience, index_documents(cat), procs=options.index_procs)

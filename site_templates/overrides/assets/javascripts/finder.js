@@ -2,6 +2,8 @@
 // Pagefind (koc-find.js) finds and ranks them by relevance unless a sort is chosen; with
 // filters only, the compact finder/data/ files answer (Pagefind would download its whole
 // word index for a search without words).
+// Screen readers hear each outcome once, through a status region: the count and
+// the filters it applies to ("共 2 件作品：场景 露营自驾，类型 视频").
 import { counts as facetCounts, excerpt, findWorks, load, marked, why } from "./koc-find.js";
 
 const root = document.getElementById("koc-finder");
@@ -16,6 +18,7 @@ if (root) {
   const input = form.querySelector("[name=q]");
   const sortSelect = form.querySelector("[name=sort]");
   const status = form.querySelector(".koc-finder__status");
+  const announce = root.querySelector(".koc-finder__announce");
   const list = root.querySelector(".koc-finder__results ul");
   const more = root.querySelector(".koc-finder__more");
   const selects = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[name=${f}]`)]));
@@ -130,21 +133,33 @@ if (root) {
     const counts = await counting;
     if (mine !== seq) return;
     FACETS.forEach((f, i) => fillOptions(f, counts[i], s.filters[f] || ""));
+    announce.textContent = `${status.textContent.replace(/。$/, "")}${describe(s)}。`;
     // Set once cards and counts are on screen: tests and the benchmark wait for it.
     root.dataset.total = String(results.length);
   }
 
+  // The words and filters in force, in words: "：关键词“帐篷”，场景 露营自驾".
+  function describe(s) {
+    const parts = s.q ? [`关键词“${s.q}”`] : [];
+    for (const [f, v] of Object.entries(s.filters)) {
+      parts.push(`${selects[f].closest("label").querySelector("span").textContent} ${labels[f]?.[v] ?? v}`);
+    }
+    return parts.length ? `：${parts.join("，")}` : "";
+  }
+
   async function showMore(mine = seq) {
     const page = await Promise.all(results.slice(shown, shown + PAGE).map((r) => r.data()));
-    if (mine !== seq) return;
+    if (mine !== seq) return null;
+    const first = list.children.length;
     shown += page.length;
     list.insertAdjacentHTML("beforeend", page.map(cardHtml).join(""));
     more.hidden = shown >= results.length;
+    return list.children[first] || null;
   }
 
   function cardHtml(m) {
-    const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
-    const stars = m.score ? `<span class="koc-stars">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
+    const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}" tabindex="-1"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="${esc(m.title)}" loading="lazy"></a>` : "";
+    const stars = m.score ? `<span class="koc-stars" role="img" aria-label="评分 ${+m.score}/5">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
     const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use">${esc(u)}</span>`).join("");
     const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
     return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
@@ -164,7 +179,13 @@ if (root) {
     input.addEventListener("input", () => { if (!sortChosen) sortSelect.value = input.value.trim() ? "relevance" : "date"; });
     form.addEventListener("change", (e) => { if (e.target === sortSelect) sortChosen = true; if (e.target !== input) run(); });
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
-    more.addEventListener("click", () => showMore());
+    // Keyboard users land on the first card just added, not back at the top.
+    more.addEventListener("click", async () => {
+      const card = await showMore();
+      if (!card) return;
+      card.querySelector(".koc-card-title a").focus();
+      announce.textContent = `已显示 ${shown} / ${results.length} 件作品。`;
+    });
     await run();
   }
 
