@@ -88,3 +88,9 @@ def test_a_vocabulary_form_never_strands_a_single_character():
     assert a.query_groups("滑门坏") == [("滑门", "门坏")]
     assert a.query_groups("的露营") == [("露营",)]
     assert a.query_groups("侧 滑门") == [("侧",), ("滑门",)]
+
+
+def test_one_character_too_many_reads_as_a_two_character_form():
+    a = Analyzer(SearchVocabulary([VocabEntry("scenario", "camping", "露营自驾", ("露营",))]))
+    assert a.correct("露营营") == "露营"
+    assert a.correct("露") is None and a.correct("露营") is None

@@ -326,7 +326,8 @@ class Analyzer:
             return None
         best = None
         for f in sorted(self.vocab.forms, key=lambda f: (len(f), f)):
-            if len(f) >= 3 and abs(len(f) - len(s)) <= 1 and _one_edit(s, f):
+            # a two-character form only for one character too many (露营营 → 露营)
+            if (len(f) >= 3 or len(s) > len(f)) and abs(len(f) - len(s)) <= 1 and _one_edit(s, f):
                 best = f
                 break
         return best

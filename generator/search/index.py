@@ -73,8 +73,13 @@ def make_schema() -> Schema:
     )
 
 
-def work_document(work: Work, tag_slug, stream: str) -> dict:
-    """The indexed fields of one work; `tag_slug` maps a tag label to its slug, `stream` is its analysed text."""
+def work_document(work: Work, tag_slug, stream: str | None = None) -> dict:
+    """The indexed fields of one work; `tag_slug` maps a tag label to its slug, `stream` is its
+    analysed text (`edition_index.work_streams`; without it, its text analysed without a vocabulary)."""
+    if stream is None:
+        from generator.search.analysis import Analyzer, SearchVocabulary
+
+        stream = Analyzer(SearchVocabulary([])).work_stream(work.title, work.summary if work.summary_given else "", work.body, [])
     doc = {
         "id": work.id,
         "content": stream,

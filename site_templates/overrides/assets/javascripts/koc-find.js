@@ -159,7 +159,8 @@ export function correct(vocab, text) {
   if ([...s].length < 3 || vocab.forms[s]) return null;
   const len = (f) => [...f].length;
   const sorted = (vocab.sortedForms ||= Object.keys(vocab.forms).sort((x, y) => len(x) - len(y) || (x < y ? -1 : x > y ? 1 : 0)));
-  return sorted.find((f) => len(f) >= 3 && Math.abs(len(f) - len(s)) <= 1 && oneEdit(s, f)) ?? null;
+  // a two-character form only for one character too many (露营营 → 露营)
+  return sorted.find((f) => (len(f) >= 3 || len(s) > len(f)) && Math.abs(len(f) - len(s)) <= 1 && oneEdit(s, f)) ?? null;
 }
 
 export const groupText = (g) => g[0] + g.slice(1).map((t) => [...t].at(-1)).join("");
