@@ -68,7 +68,7 @@ def load_suite(path: Path = SUITE) -> dict:
 
 def koc_engine(as_of: dt.date, project_dir: Path = REPO, cache_dir: Path | None = None):
     """A function query -> ranked work ids, answered by `koc search` (the CLI's Python API)."""
-    from generator.search_output import Options, search_library  # the one place the search API is imported
+    from generator.search.results import Options, search_library  # the one place the search API is imported
 
     extra = {"cache_dir": Path(cache_dir)} if cache_dir else {}
     options = Options(project_dir=project_dir, as_of=as_of, **extra).resolve()

@@ -26,11 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
-from generator import views  # noqa: E402
+from generator.catalog.catalog import build_catalog  # noqa: E402
+from generator.catalog.rights import Edition  # noqa: E402
+from generator.content.check import check_library  # noqa: E402
 from generator.options import Options  # noqa: E402
-from generator.search_index import open_index, sync_index  # noqa: E402
-from generator.search_query import filters_query, make_resolver, parse_query, search  # noqa: E402
-from generator.site import check_library, index_documents  # noqa: E402
+from generator.search.index import open_index, sync_index  # noqa: E402
+from generator.search.query import filters_query, make_resolver, parse_query, search  # noqa: E402
+from generator.search.edition_index import index_documents  # noqa: E402
 
 WORDS = ["续航", "充电", "保养", "露营", "第二排", "座椅", "车机", "OTA升级", "ISOFIX", "冬季", "高速", "油耗", "后备箱",
          "空调", "导航", "隔音", "底盘", "胎压", "儿童", "长途"]
@@ -40,7 +42,7 @@ def measure_search(root: Path, queries: int = 200) -> dict:
     """Whoosh figures for the library under `root` (its .cache/koc is rebuilt)."""
     opts = Options(project_dir=root, as_of=dt.date(2026, 11, 1)).resolve()
     checked = check_library(opts)
-    cat = views.build_catalog(checked.library, opts, checked.tags)
+    cat = build_catalog(checked.library, Edition(opts.audience, opts.as_of), checked.tags)
     docs = index_documents(cat)
     figures = {"indexed": len(docs)}
 

@@ -47,7 +47,7 @@ class Status(str, Enum):
 
 
 class Audience(str, Enum):
-    """Which edition of the site is built (SPEC §6)."""
+    """Which edition of the site is built: internal, or for dealers (only works cleared for dealer meetings)."""
 
     INTERNAL = "internal"
     DEALER = "dealer"
@@ -79,12 +79,6 @@ TIER_LABELS = {
     Tier.EXPLORER: "探索者",
 }
 
-STATUS_LABELS = {
-    Status.PUBLISHED: "已发布",
-    Status.DRAFT: "草稿",
-    Status.WITHDRAWN: "已撤回",
-}
-
 AUDIENCE_LABELS = {
     Audience.INTERNAL: "内部版",
     Audience.DEALER: "经销商版",
@@ -96,7 +90,9 @@ CREDIT_PROGRAMME = "星途车主KOC计划"
 
 
 def default_credit_line(names) -> str:
-    """>>> default_credit_line(["亚楠的七座车", "林小雨"])
+    """The credit line of a work that gives none.
+
+    >>> default_credit_line(["亚楠的七座车", "林小雨"])
     '亚楠的七座车、林小雨 / 星途车主KOC计划'
     """
     return f"{'、'.join(names)} / {CREDIT_PROGRAMME}"
@@ -170,6 +166,15 @@ class Reuse:
     by: str = ""
 
 
+def is_remote(src: str) -> bool:
+    """A media reference is a URL (validation lets only https:// through) or a `media/…` path.
+
+    >>> is_remote("https://example.com/a.jpg"), is_remote("media/covers/a.jpg")
+    (True, False)
+    """
+    return src.startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True)
 class MediaItem:
     type: str  # image | video | link
@@ -178,7 +183,7 @@ class MediaItem:
 
     @property
     def is_local(self) -> bool:
-        return not self.src.startswith(("http://", "https://"))
+        return not is_remote(self.src)
 
 
 @dataclass(frozen=True)

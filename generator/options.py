@@ -1,7 +1,9 @@
 """Build options: one typed class with defaults, shared by the plugin and the CLI.
 
-The MkDocs plugin declares the same options as a MkDocs `Config` (so MkDocs
-validates `mkdocs.yml`) and converts them into this engine-neutral class.
+The MkDocs plugin declares its options as a MkDocs `Config` whose defaults are
+taken from here (so MkDocs validates `mkdocs.yml`), and `options_from` turns
+those settings, the command line's and the environment's into this one
+engine-neutral class, in one place.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
-from .model import Audience, WorkType
+from generator.model import Audience, WorkType
 
 DEFAULT_TYPE_WEIGHTS = {
     WorkType.ARTICLE.value: 3.0,
@@ -26,7 +29,7 @@ DEFAULT_TYPE_WEIGHTS = {
 
 @dataclass(frozen=True)
 class ScoringWeights:
-    """Contribution score of a work (SPEC §4), split equally among its contributors:
+    """Contribution score of a work, split equally among its contributors (shown on the hall of fame):
     type_weight × (score / 3 if scored else 1) + featured_bonus if featured + reuse_weight × times reused.
     """
 
@@ -47,8 +50,11 @@ class Options:
     drafts: bool = False
     # Live preview: a library with errors still renders, with the problems shown on the pages.
     preview: bool = False
+    # MkDocs' `use_directory_urls`: pages at `works/x/` (true) or `works/x.html` (false).
+    use_directory_urls: bool = True
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
+    internal_pages: tuple[str, ...] = ("guide/",)  # hand-written pages the dealer edition leaves out
     related_limit: int = 5
     expiry_warning_days: int = 30
     index_procs: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
@@ -65,18 +71,58 @@ class Options:
         )
 
 
-def resolve_as_of(explicit: str | dt.date | None = None, environ=os.environ) -> dt.date:
-    """The as-of date: explicit, else KOC_AS_OF, else SOURCE_DATE_EPOCH, else today (SPEC §6)."""
-    if isinstance(explicit, dt.date):
-        return explicit
-    if explicit:
-        return dt.date.fromisoformat(str(explicit))
+def environment_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Settings the environment gives: KOC_AUDIENCE, KOC_AS_OF, else SOURCE_DATE_EPOCH.
+
+    >>> environment_settings({"KOC_AS_OF": "2026-06-01", "SOURCE_DATE_EPOCH": "0"})
+    {'as_of': datetime.date(2026, 6, 1)}
+    """
+    settings: dict[str, Any] = {}
+    if environ.get("KOC_AUDIENCE"):
+        settings["audience"] = environ["KOC_AUDIENCE"]
     if environ.get("KOC_AS_OF"):
-        return dt.date.fromisoformat(environ["KOC_AS_OF"])
-    if environ.get("SOURCE_DATE_EPOCH"):
-        return dt.datetime.fromtimestamp(int(environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date()
-    return dt.date.today()
+        settings["as_of"] = environ["KOC_AS_OF"]
+    elif environ.get("SOURCE_DATE_EPOCH"):
+        settings["as_of"] = dt.datetime.fromtimestamp(int(environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date()
+    return {k: _SETTINGS[k](v) for k, v in settings.items()}
 
 
-def resolve_audience(explicit: str | None = None, environ=os.environ) -> Audience:
-    return Audience(explicit or environ.get("KOC_AUDIENCE") or Audience.INTERNAL.value)
+def _date(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# How each setting becomes an Options field (settings come from YAML, flags or the environment).
+_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "content_dir": Path,
+    "templates_dir": Path,
+    "cache_dir": Path,
+    "audience": Audience,
+    "as_of": _date,
+    "drafts": bool,
+    "preview": bool,
+    "use_directory_urls": bool,
+    "embed_hosts": tuple,
+    "internal_pages": tuple,
+}
+_WEIGHTS = ("type_weights", "featured_bonus", "reuse_weight")
+
+
+def options_from(project_dir: Path, settings: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> Options:
+    """Options of a build: the settings given (mkdocs.yml's `koc:` section, command-line
+    flags; None means not given), then the environment, then the defaults; folders resolved.
+
+    >>> options_from(Path("."), {"as_of": "2026-06-01", "audience": None}, {"KOC_AUDIENCE": "dealer"}).audience
+    <Audience.DEALER: 'dealer'>
+    """
+    given = {k: v for k, v in settings.items() if v is not None}
+    values = {**environment_settings(environ), **{k: _SETTINGS[k](v) for k, v in given.items() if k in _SETTINGS}}
+    defaults = ScoringWeights()
+    weights = ScoringWeights(
+        type_weights={k: float(v) for k, v in given.get("type_weights", defaults.type_weights).items()},
+        featured_bonus=float(given.get("featured_bonus", defaults.featured_bonus)),
+        reuse_weight=float(given.get("reuse_weight", defaults.reuse_weight)),
+    )
+    unknown = set(given) - set(_SETTINGS) - set(_WEIGHTS)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    return Options(project_dir=Path(project_dir), weights=weights, **values).resolve()

@@ -36,8 +36,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f'；你是不是想写 "{close[0]}"？' if close else ""
 
 
-class ProblemsError(Exception):
-    """Raised at the edge (plugin, CLI) when a library has errors."""
+class ContentError(Exception):
+    """The library has errors: raised when a build cannot go on, carrying every problem.
+
+    The CLI prints `.problems` in the format asked for; the MkDocs plugin wraps it
+    in MkDocs' own error type so that `mkdocs build` stops cleanly too.
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import build, tree_bytes
 
-from generator.chrome_cache import ChromeCache
-from generator.derived_cache import DerivedCache
+from generator.mkdocs_adapter.chrome_cache import ChromeCache
+from generator.content.derived_cache import DerivedCache
+
+pytestmark = pytest.mark.slow  # end to end: builds compared with and without each cache
 
 
 def _html(site):
@@ -60,7 +64,7 @@ def test_a_damaged_derived_cache_is_started_again(tmp_path):
 
 
 def test_parsing_on_every_core_reports_what_one_core_does(project, monkeypatch):
-    from generator import load
+    from generator.content import load
 
     bad = project / "content" / "works" / "2026" / "2026-broken.md"
     bad.write_text("---\ntitle: 坏文件\ntype: [video\n---\n正文\n", encoding="utf-8")
@@ -81,7 +85,7 @@ def test_parsing_on_every_core_reports_what_one_core_does(project, monkeypatch):
 
 
 def test_check_reuses_parses_across_runs_and_reparses_an_edited_file(project, monkeypatch):
-    from generator import load
+    from generator.content import load
 
     bad = project / "content" / "works" / "2026" / "2026-broken.md"
     bad.write_text("---\ntitle: 坏文件\ntype: [video\n---\n正文\n", encoding="utf-8")

@@ -10,6 +10,8 @@ import yaml
 
 from conftest import REPO, koc, page, site_files, tree_bytes
 
+pytestmark = pytest.mark.slow  # end to end: the demo library built with MkDocs
+
 AS_OF = "2026-11-22"
 
 
@@ -71,14 +73,14 @@ def test_no_private_field_is_published(demo_site):
 def test_caches_do_not_change_the_demo_pages(tmp_path):
     """A build from a warm cache (index, resized images) gives the same pages as a cold one."""
     from generator.options import Options
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     import datetime as dt
 
     cold = Options(project_dir=REPO, cache_dir=tmp_path / "cache", as_of=dt.date.fromisoformat(AS_OF)).resolve()
-    first = generate_site(cold)
-    assert first.index_report.added  # really cold
-    second = generate_site(cold)
-    assert second.index_report.added == []  # really warm
+    with generate_site(cold) as first:
+        assert first.index_report.added  # really cold
+    with generate_site(cold) as second:
+        assert second.index_report.added == []  # really warm
     assert first.pages == second.pages
     assert {k: v.read_bytes() for k, v in first.assets.items()} == {k: v.read_bytes() for k, v in second.assets.items()}

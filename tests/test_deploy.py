@@ -562,6 +562,7 @@ def _adapt(env_extra: dict[str, str], root: Path, config: Path) -> subprocess.Co
                           env=env, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_documented_production_setups_are_valid_and_fail_closed(tmp_path):
     root, config = tmp_path / "root", tmp_path / "config"
     (config / "sites").mkdir(parents=True)

@@ -122,6 +122,7 @@ BODY_REFS = [
 
 
 @pytest.mark.parametrize("ref", BODY_REFS)
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_body_media_references_follow_the_media_rules(tmp_path, capsys, secret_file, ref):
     project = write_library(tmp_path / "p")
     (project / "content/media/photos").mkdir()
@@ -166,7 +167,7 @@ def test_export_never_copies_a_body_reference_outside_media(tmp_path, capsys, se
 def test_preview_publishes_only_what_passes_the_media_rule(tmp_path, secret_file):
     """A preview renders despite errors; the files it publishes still obey the rule."""
     from generator.options import Options
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     project = write_library(tmp_path / "p")
     os.symlink(secret_file, project / "content/media/x.jpg")
@@ -240,6 +241,7 @@ def test_body_ids_are_prefixed_names_dropped_and_classes_restricted(tmp_path):
     ("evil.png", b"\xef\xbb\xbf  <html><script>alert(1)</script></html>"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("where", ["body", "cover", "media", "avatar"])
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_media_that_can_run_script_is_refused(tmp_path, capsys, name, data, where):
     project = write_library(tmp_path / "p")
     (project / "content/media" / name).write_bytes(data)
@@ -337,6 +339,7 @@ BAD_URLS = [
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_contributor_link_urls_only_https_or_mailto(tmp_path, capsys, url):
     people = json.loads(json.dumps(CONTRIBUTORS))
     people["bob"]["links"] = [{"label": "主页", "url": url}]
@@ -350,6 +353,7 @@ def test_contributor_link_urls_only_https_or_mailto(tmp_path, capsys, url):
 
 @pytest.mark.parametrize("url, severity", [("https://weibo.com/u/1", None), ("mailto:bob@example.com", None),
                                            ("http://weibo.com/u/1", "warning")])
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_good_links_pass_and_http_warns(tmp_path, capsys, url, severity):
     people = json.loads(json.dumps(CONTRIBUTORS))
     people["bob"]["links"] = [{"label": "主页", "url": url}]
@@ -363,6 +367,7 @@ def test_good_links_pass_and_http_warns(tmp_path, capsys, url, severity):
                                  "http://a.example/x.jpg", "data:image/png;base64,AAAA", "https://u:p@a.example/x.jpg",
                                  "HTTPS://a.example/x.jpg", " https://a.example/x.jpg", "https://a.example/x.jpg\n"])
 @pytest.mark.parametrize("field", ["cover", "media"])
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_cover_and_media_urls_follow_the_same_rule(tmp_path, capsys, url, field):
     project = write_library(tmp_path / "p")
     value = json.dumps(url)
@@ -389,7 +394,7 @@ EVIL_FRAMES = [
 
 @pytest.mark.parametrize("src", EVIL_FRAMES)
 def test_iframe_only_loads_an_allowed_host_parsed_like_a_browser(src):
-    from generator.body import render_body
+    from generator.pages.body import render_body
 
     with guard():
         html = render_body(f'<iframe src="{src}"></iframe>\n\n<iframe src="{src.replace(chr(34), "")}"></iframe>',
@@ -399,7 +404,7 @@ def test_iframe_only_loads_an_allowed_host_parsed_like_a_browser(src):
 
 @pytest.mark.parametrize("src", ["https://player.bilibili.com/player.html?bvid=BV1&page=1", "https://PLAYER.bilibili.com/x"])
 def test_iframe_of_an_allowed_host_is_kept(src):
-    from generator.body import render_body
+    from generator.pages.body import render_body
 
     html = render_body(f'<iframe src="{src}"></iframe>', "../../", ("player.bilibili.com",)).html
     assert "<iframe" in html and "bilibili.com" in html
@@ -465,7 +470,7 @@ def test_deep_yaml_nesting_is_refused_with_its_line(tmp_path, style, depth):
 
 
 def test_reasonable_nesting_still_loads():
-    from generator.yaml_source import load_yaml
+    from generator.content.yaml_source import load_yaml
 
     data = load_yaml("media:\n- {type: image, src: media/a.jpg, caption: '*星* & 月'}\nrights: {uses: [training]}\n")
     assert data["media"][0]["caption"] == "*星* & 月"
@@ -494,7 +499,7 @@ def test_personal_data_scan_is_linear(tmp_path, capsys, body):
 
 
 def test_personal_data_is_still_found():
-    from generator.privacy import find_personal_data
+    from generator.content.privacy import find_personal_data
 
     kinds = [k for k, _ in find_personal_data("邮箱 a.b-c@mail.example.com.cn，电话 +86 139-1234-5678，微信：koc_user01，wxid_abcd1234")]
     assert kinds == ["电子邮箱", "手机号", "微信号", "微信号"]
@@ -519,6 +524,7 @@ DEEP_BODIES = {
 
 
 @pytest.mark.parametrize("name", sorted(DEEP_BODIES))
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_bodies_that_would_stall_the_renderer_are_refused(tmp_path, capsys, name):
     project = write_library(tmp_path / "p")
     set_body(project, "第一段。\n\n" + DEEP_BODIES[name])
@@ -567,6 +573,7 @@ def truncated_jpeg() -> bytes:
     ("text.png", b"just some text"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("field", ["cover", "media"])
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_unreadable_or_huge_images_are_check_errors(tmp_path, capsys, name, data, field):
     project = write_library(tmp_path / "p")
     (project / "content/media" / name).write_bytes(data)
@@ -717,6 +724,7 @@ PRIVATE_VALUES = [
 
 @pytest.mark.parametrize("fmt", ["text", "github", "json"])
 @pytest.mark.parametrize("value", PRIVATE_VALUES, ids=["string", "list", "number", "bool", "odd keys"])
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_private_values_are_never_printed(tmp_path, capsys, fmt, value):
     people = json.loads(json.dumps(CONTRIBUTORS))
     people["alice"]["private"] = value

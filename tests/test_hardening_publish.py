@@ -110,9 +110,9 @@ def test_export_writes_the_chosen_edition(tmp_path):
 
 
 def test_export_refuses_assets_from_outside_media_and_targets_outside_the_folder(tmp_path):
-    from generator.output_guard import OutputKind, OutputRefused
-    from generator.publish import export_pages
-    from generator.site import SiteSources
+    from generator.publish.output_guard import OutputKind, OutputRefused
+    from generator.publish.build import export_pages
+    from generator.pages.site import SiteSources
 
     project = write_library(tmp_path / "p")
     media = project / "content" / "media"
@@ -147,11 +147,12 @@ def test_an_empty_folder_and_a_site_of_an_older_version_are_accepted(tmp_path):
 
 # -- item 12: one atomic swap, and what a killed run leaves is cleared by the next --
 
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_the_swap_never_leaves_a_moment_without_a_site(tmp_path):
     import threading
 
-    from generator.output_guard import OutputKind
-    from generator.publish import swap_into_place, work_folder
+    from generator.publish.output_guard import OutputKind
+    from generator.publish.build import swap_into_place, work_folder
 
     site = tmp_path / "site"
     site.mkdir()
@@ -193,7 +194,7 @@ def test_a_kill_between_the_fallback_renames_is_repaired_by_the_next_run(tmp_pat
     before = tree_bytes(site)
     pid = _dead_pid()
     site.rename(project / f".site.old-{pid}")
-    from generator.leftovers import sweep_publish_leftovers
+    from generator.publish.leftovers import sweep_publish_leftovers
 
     assert sweep_publish_leftovers(site) and tree_bytes(site) == before  # the old site is back
     # And with a complete new build waiting, that one is put in place.
@@ -271,11 +272,11 @@ def _running(pid: int) -> bool:
 
 
 def test_helpers_die_with_their_build_and_their_folders_go_with_the_next_run(tmp_path):
-    from generator.leftovers import describe_process, sweep_pagefind_dirs
+    from generator.publish.leftovers import describe_process, sweep_pagefind_dirs
 
     # A helper started like Pagefind is: the kernel ends it with its parent.
     script = ("import subprocess, sys, time\n"
-              "from generator.leftovers import parent_death_hook\n"
+              "from generator.publish.leftovers import parent_death_hook\n"
               "p = subprocess.Popen(['sleep', '60'], preexec_fn=parent_death_hook())\n"
               "print(p.pid, flush=True)\n"
               "time.sleep(60)\n")
@@ -306,7 +307,7 @@ def test_a_build_that_is_never_published_leaves_no_pagefind_folder(tmp_path, mon
     import gc
 
     from generator.options import Options
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     project = write_library(tmp_path / "p")
@@ -323,7 +324,7 @@ def test_a_build_that_is_never_published_leaves_no_pagefind_folder(tmp_path, mon
 def test_a_busy_site_gives_a_clear_message_and_leaves_no_temporary_folder(tmp_path, monkeypatch, capsys):
     import errno
 
-    from generator import publish
+    from generator.publish import build as publish
 
     project = write_library(tmp_path / "p")
     site = build(project)
@@ -504,7 +505,7 @@ def test_a_planted_pickle_in_any_cache_runs_nothing(tmp_path, capsys):
     # and rewrite the manifest so the files look intact.
     import json
 
-    from generator.search_index import write_manifest
+    from generator.search.index import write_manifest
     for toc in cache.glob("whoosh/*/_MAIN_*.toc"):
         data = toc.read_bytes()
         toc.write_bytes(data[:40] + evil + data[40:])
@@ -523,7 +524,7 @@ def test_a_planted_pickle_in_any_cache_runs_nothing(tmp_path, capsys):
 def test_whoosh_pickles_are_read_with_an_allow_list():
     import pickle
 
-    from generator.search_index import _safe_loads
+    from generator.search.index import _safe_loads
 
     class Payload:
         def __reduce__(self):
@@ -538,8 +539,8 @@ def test_whoosh_pickles_are_read_with_an_allow_list():
 def test_cache_values_round_trip_exactly():
     import datetime as dt
 
-    from generator.cache_codec import CacheCodecError, decode, encode
-    from generator.yaml_source import load_yaml
+    from generator.content.cache_codec import CacheCodecError, decode, encode
+    from generator.content.yaml_source import load_yaml
 
     data = load_yaml("title: a\ntitle: b\n3: [x, {y: 2026-01-02}]\nwhen: 2026-01-02 08:00:00+08:00\nf: .inf\nn: null\nb: !!binary aGk=\n", first_line=2)
     back = decode(encode(data))
@@ -584,14 +585,15 @@ def test_two_editions_built_at_once_from_a_cold_cache(tmp_path):
     assert not list((project / ".cache/koc/images").glob("*.tmp"))
 
 
+@pytest.mark.slow  # many libraries, files or processes: end to end
 def test_a_large_first_index_written_by_several_processes_reads_back(tmp_path):
     # Whoosh's writer processes open the index without our schema: they must get it too.
     import datetime as dt
 
     from conftest import work
     from generator.model import Audience
-    from generator.search_index import index_dir, update_index, work_document
-    from generator.site import check_library
+    from generator.search.index import index_dir, update_index, work_document
+    from generator.pages.site import check_library
 
     works = {f"w{i:03d}": work(f"作品{i}", date="2026-01-02", body=f"第{i}篇正文，露营续航。") for i in range(210)}
     project = write_library(tmp_path / "p", works=works)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import socket
 import subprocess
@@ -10,7 +12,9 @@ import time
 import urllib.request
 
 from conftest import page, write_library
-from generator.publish import build_site
+from generator.publish.build import build_site
+
+pytestmark = pytest.mark.slow  # end to end: preview builds and a live koc serve
 
 W = "content/works/2026/2026-camping-video.md"
 
@@ -19,7 +23,7 @@ def test_preview_build_shows_problems_on_the_affected_page(tmp_path):
     project = write_library(tmp_path / "p")
     path = project / W
     path.write_text(path.read_text(encoding="utf-8").replace("- 露营\n", "- 露营地\n"), encoding="utf-8")
-    build_site(project / "mkdocs.yml", project / "site", {"KOC_AS_OF": "2026-06-01", "KOC_PREVIEW": "1", "KOC_DRAFTS": "1"})
+    build_site(project / "mkdocs.yml", project / "site", {"as_of": "2026-06-01", "preview": True, "drafts": True})
     soup = page(project / "site", "works/2026-camping-video/")
     box = soup.select_one(".koc-problems")
     assert "未知场景“露营地”" in box.get_text() and f"{W}:" in box.get_text()

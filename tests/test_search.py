@@ -10,7 +10,9 @@ import pytest
 
 from conftest import build, koc, page, work, write_library
 from generator.options import Options
-from generator.search_output import search_library
+from generator.search.results import search_library
+
+pytestmark = pytest.mark.slow  # builds whoosh indexes (and some sites) per test
 
 AS_OF = dt.date(2026, 6, 1)
 
@@ -68,7 +70,7 @@ def test_word_cut_differently_by_jieba_is_still_found(lib):
 
 
 def test_index_holds_dictionary_words_of_three_or_more_characters_and_every_bigram():
-    from generator.chinese_analysis import ChineseAnalyzer, _long_words
+    from generator.search.analysis import ChineseAnalyzer, _long_words
 
     words = _long_words("中华人民共和国的第二排放平")
     assert ("共和国", 4) in words and ("中华人民共和国", 0) in words  # overlapping words, with offsets
@@ -122,7 +124,7 @@ def test_related_works_obey_their_rules(lib):
     site = build(lib, as_of="2026-06-01")
     for wid in ("isofix", "ota", "camp", "camp2", "internal-only"):
         soup = page(site, f"works/{wid}/")
-        related = [a["href"].split("/")[-2] for a in soup.select("h2#_4 ~ div a, .koc-cards .koc-card-title a")]
+        related = [a["href"].split("/")[-2] for a in soup.select("h2#related ~ .koc-cards .koc-card-title a")]
         assert wid not in related
         assert not set(related) & {"expired", "withdrawn", "draft"}
         assert len(related) <= 5
@@ -150,7 +152,7 @@ def test_collection_page_lists_exactly_its_query(lib):
 
 
 def test_incremental_update_reindexes_only_the_changed_work(lib):
-    from generator.site import generate_site
+    from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
     first = generate_site(opts).index_report
@@ -170,8 +172,8 @@ def test_incremental_update_reindexes_only_the_changed_work(lib):
 
 
 def test_schema_version_change_rebuilds_the_index(lib, monkeypatch):
-    from generator import search_index
-    from generator.site import generate_site
+    from generator.search import index as search_index
+    from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
     generate_site(opts).index_report  # let the first index finish
@@ -198,3 +200,17 @@ def test_koc_search_terminal_output(lib, capsys):
     assert koc("search", "第二排", "--as-of", "2026-06-01", project=lib) == 0
     out = capsys.readouterr().out
     assert "1 件作品匹配" in out and "带娃露营两天一夜" in out and "阿丽" in out and "类型" in out
+
+
+def test_a_free_text_collection_waits_for_the_full_text_index(tmp_path):
+    """Words in a collection's query need the whoosh index of the body, not only the facets."""
+    from generator.pages.site import generate_site
+
+    project = write_library(tmp_path / "p", works=WORKS, collections={
+        "seats": {"title": "座椅", "audience": "training", "query": "后排 AND scenario:露营", "sort": "date", "limit": 10}})
+    with generate_site(Options(project_dir=project, as_of=AS_OF).resolve()) as sources:
+        page_text = sources.pages["collections/seats.md"]
+    # Listed works whose text says 后排, newest first; never the expired, withdrawn or draft ones.
+    assert [wid for wid in ("internal-only", "camp", "camp2") if f"works/{wid}/" in page_text] == ["internal-only", "camp", "camp2"]
+    assert page_text.index("works/internal-only/") < page_text.index("works/camp/") < page_text.index("works/camp2/")
+    assert "isofix" not in page_text and "expired" not in page_text

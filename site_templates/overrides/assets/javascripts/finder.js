@@ -4,13 +4,14 @@
 // Screen readers hear each outcome once, through a status region: the count and
 // the filters it applies to ("共 2 件作品：场景 露营自驾，类型 视频").
 const root = document.getElementById("koc-finder");
-const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
 const PAGE = 12;
 
 if (root) {
   const base = new URL(root.dataset.base, location.href);
   const labels = JSON.parse(document.getElementById("koc-finder-labels").textContent);
   const form = root.querySelector(".koc-finder__form");
+  // The facets, in order, are the form's filters, generated from generator/search/facets.py.
+  const FACETS = [...form.querySelectorAll(".koc-finder__filter select")].map((s) => s.name).filter((n) => n !== "sort");
   const input = form.querySelector("[name=q]");
   const sortSelect = form.querySelector("[name=sort]");
   const status = form.querySelector(".koc-finder__status");

@@ -1,0 +1,353 @@
+"""The `koc` command line: each command wires arguments to the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from generator.model import AUDIENCE_LABELS, Audience, Tier, WorkType
+from generator.options import Options
+from generator.problems import ContentError, Problem
+from generator.search.facets import FACETS
+
+
+def _settings(args) -> dict:
+    """The koc plugin's options this command sets (None: as mkdocs.yml or the environment says)."""
+    return {"audience": getattr(args, "audience", None), "as_of": getattr(args, "as_of", None),
+            "drafts": getattr(args, "drafts", None) or None}
+
+
+def _options(args) -> Options:
+    from generator.mkdocs_adapter.config import read_options
+
+    return read_options(Path(args.project).resolve() / "mkdocs.yml", **_settings(args))
+
+
+def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in problems],
+                  out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    for p in problems:
+        if fmt == "github":
+            # Workflow commands: newlines and % must be escaped in the message.
+            message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            line = f",line={p.line}" if p.line else ""
+            print(f"::{p.severity} file={p.path}{line}::{message}", file=out)
+        else:
+            print(p.format(), file=out)
+
+
+def cmd_check(args) -> int:
+    from generator.content.check import check_library
+
+    checked = check_library(_options(args))
+    print_problems(checked.problems, args.format)
+    errors = sum(p.severity == "error" for p in checked.problems)
+    warnings = len(checked.problems) - errors
+    if args.format == "text":
+        works = len(checked.library.works)
+        print(f"检查完成：{works} 件作品，{errors} 个错误，{warnings} 个警告。", file=sys.stderr)
+    failed = errors or (args.strict and warnings)
+    return 1 if failed else 0
+
+
+def cmd_build(args) -> int:
+    from mkdocs.exceptions import MkDocsException
+
+    from generator.publish.build import PublishError, build_site
+    from generator.publish.output_guard import OutputRefused
+
+    project = Path(args.project).resolve()
+    site_dir = Path(args.site_dir) if args.site_dir else project / "site"
+    try:
+        notes = build_site(project / "mkdocs.yml", site_dir, _settings(args), strict=args.strict)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("构建未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
+    except (ContentError, MkDocsException, PublishError) as exc:
+        if not isinstance(exc, ContentError):  # MkDocs has printed every problem of the library already
+            print(str(exc), file=sys.stderr)
+        print(f"构建失败：{site_dir} 保持不变。", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(note, file=sys.stderr)
+    print(f"站点已生成：{site_dir}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from mkdocs.commands.serve import serve
+
+    from generator.mkdocs_adapter.config import plugins_with
+
+    config_file = Path(args.project).resolve() / "mkdocs.yml"
+    # Drafts shown unless --no-drafts; errors show in the terminal and on the pages instead of stopping the preview.
+    plugins = plugins_with(config_file, **dict(_settings(args), drafts=not args.no_drafts, preview=True))
+    print(f"预览地址：http://{args.dev_addr}/ （保存 content/ 或 site_templates/ 下的文件后自动刷新；Ctrl+C 退出）", file=sys.stderr)
+    serve(config_file=str(config_file), open_in_browser=False, dev_addr=args.dev_addr, livereload=True,
+          build_type="dirty", plugins=plugins)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from generator.pages.site import generate_site
+    from generator.publish.build import PublishError, export_pages
+    from generator.publish.output_guard import OutputKind, OutputRefused, guard_target, project_folders
+
+    opts = _options(args)
+    kind = OutputKind.export(opts.audience.value)
+    protected = project_folders(opts.project_dir, opts.content_dir, opts.templates_dir, opts.cache_dir)
+    try:
+        # Checked before the library is even read, and again just before writing.
+        guard_target(Path(args.dir), kind, protected, opts.project_dir)
+        sources = generate_site(opts)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("导出未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print_problems(exc.problems, "text", sys.stderr)
+        return 1
+    with sources:
+        try:
+            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir,
+                             [opts.content_dir / "media", opts.cache_dir / "images"])
+        except OutputRefused as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        except PublishError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"已导出 {n} 个页面到 {args.dir}（{AUDIENCE_LABELS[opts.audience]}）", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from generator.content.check import check_library
+    from generator.content.schema import work_json_schema
+
+    library = check_library(_options(args)).library
+    names = lambda terms: [n for t in terms for n in (t.label, *t.aliases)]  # noqa: E731
+    schema = work_json_schema(names(library.taxonomy.scenarios), names(library.taxonomy.models))
+    json.dump(schema, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from rich.console import Console
+
+    from generator.search.results import render_terminal, search_library
+
+    try:
+        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FACETS},
+                                limit=args.limit, sort=args.sort)
+    except ContentError as exc:
+        print_problems(exc.problems, "text", sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"查询无效：{exc}", file=sys.stderr)
+        return 2
+    _emit(result, args.json, lambda: render_terminal(result, Console()))
+    return 0
+
+
+def _emit(data, as_json: bool, show) -> None:
+    """Stable JSON for tools, or the human view."""
+    if as_json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        show()
+
+
+def cmd_stats(args) -> int:
+    from rich.console import Console
+
+    from generator.content.check import check_library
+    from generator.catalog.stats import library_stats, print_stats
+
+    opts = _options(args)
+    checked = check_library(opts)
+    errors = [p for p in checked.problems if p.severity == "error"]
+    if errors:
+        print_problems(errors, "text", sys.stderr)
+        print("（统计只包含通过校验的作品）", file=sys.stderr)
+    stats = library_stats(checked.library, opts.as_of)
+    _emit(stats, args.json, lambda: print_stats(stats, Console()))
+    return 0
+
+
+def _ask(label: str, default: str = "", choices: list[str] | None = None) -> str:
+    hint = f"（可选：{'、'.join(choices)}）" if choices else ""
+    answer = input(f"{label}{hint}{f' [{default}]' if default else ''}: ").strip()
+    return answer or default
+
+
+def cmd_new(args) -> int:
+    import datetime as dt
+
+    from generator.content.check import check_library
+    from generator.content.scaffold import WorkDraft, add_contributor, create_work, suggest_id
+    from generator.content.taxonomy import Vocabulary
+    from generator.model import TYPE_LABELS, default_credit_line
+
+    opts = _options(args)
+    prompt = args.prompt or (sys.stdin.isatty() and not args.title)
+    try:
+        if args.kind == "contributor":
+            cid = args.id or (_ask("贡献者 id（小写字母、数字、连字符）") if prompt else "")
+            name = args.name or (_ask("署名（公开显示的名字）") if prompt else "")
+            tier = args.tier or (_ask("成长阶段", Tier.EXPLORER.value, [t.value for t in Tier]) if prompt else Tier.EXPLORER.value)
+            if not cid or not name:
+                print("需要 --id 和 --name", file=sys.stderr)
+                return 2
+            path = add_contributor(opts.content_dir, cid, name, tier, args.city or "")
+            print(f"已添加贡献者 {cid} 到 {path}")
+            print("下一步：运行 koc check；个人信息只写在该条目的 private: 下。")
+            return 0
+        library = check_library(opts).library
+        scenarios, models = Vocabulary(library.taxonomy.scenarios), Vocabulary(library.taxonomy.models)
+        title = args.title or (_ask("标题") if prompt else "")
+        wtype = args.type or (_ask("类型", "article", [f"{t.value}={label}" for t, label in TYPE_LABELS.items()]).split("=")[0] if prompt else "")
+        date = args.date or (_ask("日期", dt.date.today().isoformat()) if prompt else dt.date.today().isoformat())
+        credits = args.contributor or ([c for c in _ask("贡献者（id:角色，多个用空格分隔）", "", sorted(library.contributors)).split() if c] if prompt else [])
+        scen = args.scenario or ([x for x in _ask("场景（多个用空格分隔）", "", [t.label for t in scenarios.terms]).split() if x] if prompt else [])
+        mods = args.model or ([x for x in _ask("车型（多个用空格分隔）", "", [t.label for t in models.terms]).split() if x] if prompt else [])
+        tags = args.tag or ([x for x in _ask("标签（多个用空格分隔）").split() if x] if prompt else [])
+        if not (title and wtype and credits):
+            print("需要 --title、--type 和至少一个 --contributor id[:角色]（或在终端中按提示输入）", file=sys.stderr)
+            return 2
+        draft = WorkDraft(title, wtype, dt.date.fromisoformat(date), [tuple((c.split(":", 1) + [""])[:2]) for c in credits], scen, mods, tags)
+        draft.credit_line = default_credit_line(library.contributors[cid].name if cid in library.contributors else cid
+                                                for cid, _ in draft.contributors)
+        model = models.resolve(mods[0]) if mods else None
+        scenario = scenarios.resolve(scen[0]) if scen else None
+        taken = {w.id for w in library.works} | {p.stem for p in (opts.content_dir / "works").rglob("*.md")}
+        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken, scenario.slug if scenario else None)
+        work_id = args.id or (_ask("作品 id（即文件名）", suggested) if prompt else suggested)
+        path = create_work(opts.content_dir, work_id, draft)
+    except (FileExistsError, ValueError) as exc:
+        print(f"未创建：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建 {path.relative_to(opts.project_dir)}")
+    print("下一步：补全正文和授权（rights），核对后把 status 改为 published，然后运行 koc check 和 koc serve 预览。")
+    return 0
+
+
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from generator.search.query import SORTS
+
+    parser = argparse.ArgumentParser(prog="koc", description="KOC 作品库：校验内容、生成站点、检索作品")
+    parser.add_argument("--project", default=".", help="项目目录（含 content/ 与 mkdocs.yml），默认当前目录")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def edition(p, drafts=True):
+        p.add_argument("--audience", choices=[a.value for a in Audience], help="站点版本（默认 internal，或 KOC_AUDIENCE）")
+        p.add_argument("--as-of", type=_date, help="数据截至日期 YYYY-MM-DD（默认今天，或 KOC_AS_OF / SOURCE_DATE_EPOCH）")
+        if drafts:
+            p.add_argument("--drafts", action="store_true", help="包含草稿（仅供预览）")
+
+    p = sub.add_parser("check", help="校验整个内容库")
+    p.add_argument("--strict", action="store_true", help="警告也视为失败")
+    p.add_argument("--format", choices=["text", "github", "json"], default="text")
+    edition(p, drafts=False)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="校验并生成站点（失败时保留原站点）")
+    edition(p)
+    p.add_argument("--site-dir", help="输出目录，默认 site/")
+    p.add_argument("--strict", action="store_true", help="MkDocs 的警告也视为失败")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="本地预览，内容修改后自动重建（默认显示草稿）")
+    edition(p, drafts=False)
+    p.add_argument("--no-drafts", action="store_true")
+    p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）；只写入空目录或之前同版本的导出目录")
+    p.add_argument("dir")
+    edition(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("search", help="全文检索作品（中文分词，支持筛选与分面统计）")
+    p.add_argument("query", nargs="?", default="", help='关键词或 whoosh 查询，如 "第二排 AND type:video"')
+    for name in FACETS:
+        p.add_argument(f"--{name}", help=f"只看 {name} 为该值的作品（标签/场景/车型可写名称或别名）")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--sort", choices=SORTS, default=SORTS[0])
+    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
+    edition(p, drafts=False)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("new", help="新建作品文件（或 koc new contributor 新建贡献者），不会覆盖已有文件")
+    p.add_argument("kind", nargs="?", choices=["work", "contributor"], default="work")
+    p.add_argument("--title")
+    p.add_argument("--type", choices=[t.value for t in WorkType])
+    p.add_argument("--date", help="YYYY-MM-DD，默认今天")
+    p.add_argument("--contributor", action="append", help="id[:角色]，可重复")
+    p.add_argument("--scenario", action="append")
+    p.add_argument("--model", action="append")
+    p.add_argument("--tag", action="append")
+    p.add_argument("--id", help="作品或贡献者 id；默认按日期、车型和类型建议")
+    p.add_argument("--name", help="贡献者署名（koc new contributor）")
+    p.add_argument("--tier", choices=[t.value for t in Tier])
+    p.add_argument("--city")
+    p.add_argument("--prompt", action="store_true", help="逐项提问（终端中缺少 --title 时默认提问）")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("stats", help="统计作品数量与即将到期的授权")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", type=_date, help="数据截至日期 YYYY-MM-DD")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("schema", help="输出作品 frontmatter 的 JSON Schema")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+class _StderrHandler(logging.Handler):
+    # Looks sys.stderr up at each record, so redirected or captured output works.
+    def emit(self, record):
+        message = record.getMessage()
+        # The preview rebuilds only changed pages on purpose; MkDocs' warning about it is noise.
+        if "'dirty' build" in message:
+            return
+        print(f"{record.levelname}: {message}", file=sys.stderr)
+
+
+def _show_mkdocs_log(level=logging.WARNING) -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler(level)
+        logger.addHandler(handler)
+        logger.setLevel(min(logger.level or logging.WARNING, level))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _show_mkdocs_log()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Content: files under `content/` → line-aware records → a validated `Library`, or problems."""

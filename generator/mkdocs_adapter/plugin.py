@@ -1,0 +1,160 @@
+"""The MkDocs adapter: wires MkDocs events to the engine-neutral pipeline.
+
+on_config reads the options and runs the pipeline once (so a library with
+errors fails before anything is written); on_files hands the rendered
+pages and their media to MkDocs as virtual files, kept out of the
+navigation; on_serve also watches content/ and site_templates/.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from generator.mkdocs_adapter.chrome_cache import ChromeCache
+from generator.mkdocs_adapter.config import KocPluginConfig, to_options
+from generator.mkdocs_adapter.page_toc import page_toc
+from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.model import AUDIENCE_LABELS, Audience
+from generator.options import Options
+from generator.pages.site import SiteSources, generate_site
+from generator.problems import ContentError
+
+log = logging.getLogger("mkdocs.plugins.koc")
+
+
+class ContentBuildError(PluginError):
+    """The library has errors: MkDocs prints the problems and stops; `koc build`
+    finds the `ContentError` itself on the exception MkDocs raises next (its context)."""
+
+    def __init__(self, error: ContentError):
+        self.error = error
+        super().__init__(f"内容有 {len(error.problems)} 个错误，未生成站点：\n{error}")
+
+
+class GeneratedPage(Page):
+    """A page the pipeline wrote as HTML, served as it is.
+
+    MkDocs would build a Python-Markdown instance with every extension for each
+    page (at 5,000 works, seconds) only to re-parse HTML; the table of contents
+    is read off the page's <h2 id> headings instead.
+    """
+
+    def render(self, config, files) -> None:
+        tokens = page_toc(self.markdown)
+        self.content = self.markdown
+        self.toc = get_toc(tokens)
+        self._title_from_render = None
+        self.present_anchor_ids = {t["id"] for t in tokens}
+        self.links_to_anchors = {}
+
+
+def _internal_only(src_uri: str, internal: tuple[str, ...]) -> bool:
+    return any(src_uri == p or (p.endswith("/") and src_uri.startswith(p)) for p in internal)
+
+
+def _nav_without(nav, internal: tuple[str, ...]):
+    """mkdocs.yml's nav (a list of `title: path`, `title: [...]` or `path`) less the internal-only pages."""
+    if nav is None:
+        return None
+    kept = []
+    for item in nav:
+        title, target = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+        if isinstance(target, list):
+            target = _nav_without(target, internal)
+            if not target:
+                continue
+        elif isinstance(target, str) and _internal_only(target, internal):
+            continue
+        kept.append({title: target} if title is not None else target)
+    return kept
+
+
+class KocPlugin(BasePlugin[KocPluginConfig]):
+    def __init__(self):
+        self.sources: SiteSources | None = None
+        self.options: Options | None = None
+        self._nav = None
+
+    def on_config(self, config):
+        self.options = to_options(self.config, config.config_file_path, config.use_directory_urls)
+        try:
+            self.sources = generate_site(self.options)
+        except ContentError as exc:
+            raise ContentBuildError(exc) from None
+        for problem in self.sources.problems:
+            (log.warning if self.options.preview else log.info)(problem.format())
+        if self.options.audience is Audience.DEALER:
+            config.nav = _nav_without(config.nav, self.options.internal_pages)
+        config.extra["koc"] = {
+            "audience": self.options.audience.value,
+            "edition": AUDIENCE_LABELS[self.options.audience],
+            "as_of": self.options.as_of.isoformat(),
+            "drafts": self.options.drafts,
+            "problems": [p.format() for p in self.sources.problems if p.severity == "error"],
+        }
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        if self.options.audience is Audience.DEALER:
+            for file in [f for f in files if _internal_only(f.src_uri, self.options.internal_pages)]:
+                files.remove(file)
+        if self.options.preview:
+            # File-backed pages let `serve --dirty` rebuild only what changed.
+            salt = theme_salt(self.options.templates_dir, Path(config.config_file_path))
+            on_disk = materialise(self.sources.pages, self.options.cache_dir / "preview-pages", salt)
+            for path, source in sorted(on_disk.items()):
+                files.append(File.generated(config, path, abs_src_path=str(source), inclusion=InclusionLevel.NOT_IN_NAV))
+        else:
+            for path, markdown in sorted(self.sources.pages.items()):
+                files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+        for path, source in sorted(self.sources.assets.items()):
+            files.append(File.generated(config, path, abs_src_path=str(source)))
+        for path, data in sorted(self.sources.data_files.items()):
+            files.append(File.generated(config, path, content=data))
+        return files
+
+    def on_nav(self, nav, config, files):
+        self._nav = nav
+        return nav
+
+    def on_env(self, env, config, files):
+        env.globals["koc_chrome"] = ChromeCache(self._nav.pages)  # fresh each build: the nav may have changed
+        return env
+
+    def on_pre_page(self, page, config, files):
+        if self.sources is not None and page.file.src_uri in self.sources.pages:
+            # Same object (the nav may hold it), rendered without Markdown.
+            page.__class__ = GeneratedPage
+        return page
+
+    def on_post_build(self, config):
+        # Both indexes were built beside the site; a failure in either fails the build.
+        if self.sources is not None:
+            job = self.sources.search_job
+            if job is not None:
+                # A preview shows the saved page at once; its search catches up.
+                (job.write_later if self.options.preview else job.write)(Path(config.site_dir))
+            if self.sources.index_job is not None:
+                self.sources.index_job.wait()
+
+    def on_build_error(self, error):
+        # Nothing of a failed build is published: stop what still runs beside it.
+        if self.sources is not None:
+            self.sources.close()
+
+    def on_shutdown(self):
+        # End of `mkdocs build` or of a preview session: no job outlives the process's work.
+        if self.sources is not None:
+            self.sources.close()
+
+    def on_serve(self, server, config, builder):
+        server.watch(str(self.options.content_dir))
+        server.watch(str(self.options.templates_dir))
+        return server

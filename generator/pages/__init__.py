@@ -1,0 +1,1 @@
+"""Pages: the catalog → page sources (site path → Markdown), with the media they use."""

@@ -1,0 +1,65 @@
+"""The home page and the case finder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
+
+from generator.pages.cards import Count, Ref, WorkCard, term_refs, type_counts
+from generator.pages.spec import LISTING, PageInputs, PageSpec
+from generator.search.bundle import filter_labels
+from generator.search.facets import FACET_LABELS
+
+FEATURED_ON_HOME = 6
+LATEST_ON_HOME = 8
+
+
+
+class Stat(NamedTuple):
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class HomePage:
+    counts: list[Stat]
+    featured: list[WorkCard]
+    latest: list[WorkCard]
+    scenarios: list[Ref]
+    models: list[Ref]
+    collections: list[Ref]
+    types: list[Count]
+
+
+@dataclass(frozen=True)
+class FinderPage:
+    facets: tuple[tuple[str, str], ...]  # (facet, label) in the order of the filters
+    total: int
+    labels: dict[str, dict[str, str]]  # facet -> value -> display name
+
+
+def home_page(inputs: PageInputs) -> Iterator[PageSpec]:
+    cat, routes = inputs.catalog, inputs.routes
+    taxonomy = cat.library.taxonomy
+    active_contributors = {cid for w in cat.listed for cid in w.contributor_ids}
+    page = HomePage(
+        counts=[
+            Stat("作品", len(cat.listed), routes.url("works")),
+            Stat("贡献者", len(active_contributors), routes.url("contributors")),
+            Stat("使用场景", sum(1 for t in taxonomy.scenarios if cat.by_scenario.get(t.slug)), routes.url("scenarios")),
+            Stat("车型", sum(1 for t in taxonomy.models if cat.by_model.get(t.slug)), routes.url("models")),
+        ],
+        featured=[inputs.cards[w.id] for w in cat.listed if w.featured][:FEATURED_ON_HOME],
+        latest=[inputs.cards[w.id] for w in cat.listed[:LATEST_ON_HOME]],
+        scenarios=[r for r in term_refs(taxonomy.scenarios, cat.by_scenario, "scenario", routes) if r.count],
+        models=[r for r in term_refs(taxonomy.models, cat.by_model, "model", routes) if r.count],
+        collections=[Ref(c.title, routes.url("collection", slug=c.slug)) for c in inputs.visible_collections],
+        types=type_counts(cat.listed),
+    )
+    yield PageSpec(routes.source("home"), "home.md.j2", "星途 KOC 作品库", page, {"hide": ["navigation", "toc"]})
+
+
+def finder_page(inputs: PageInputs) -> Iterator[PageSpec]:
+    page = FinderPage(tuple(FACET_LABELS.items()), len(inputs.catalog.listed), filter_labels(inputs.catalog))
+    yield PageSpec(inputs.routes.source("finder"), "finder.md.j2", "案例查找", page, dict(LISTING, hide=["navigation", "toc"]))

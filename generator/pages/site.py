@@ -1,0 +1,159 @@
+"""The pipeline, top to bottom: load → validate → catalog → pages → search.
+
+Nothing here knows about MkDocs: the result is a set of page sources
+(site path → Markdown) and the media files they use, which the MkDocs plugin
+hands to MkDocs as virtual files and `koc export` writes to a folder. Page
+producers (one per family of pages) yield page specs; this step renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from generator.catalog.catalog import build_catalog
+from generator.catalog.related import related_works
+from generator.catalog.rights import Edition, Visibility, out_of_force
+from generator.catalog.scoring import rank_contributors
+from generator.content.check import check_library
+from generator.content.derived_cache import DerivedCache
+from generator.options import Options
+from generator.pages.assets import page_assets
+from generator.pages.body import Body, render_body
+from generator.pages.cards import cards_for
+from generator.pages.collections import collection_pages, hub_pages
+from generator.pages.home import finder_page, home_page
+from generator.pages.people import contributor_pages, hall_of_fame_page
+from generator.pages.problems import problem_pages
+from generator.pages.render import Renderer
+from generator.pages.routes import Routes
+from generator.pages.spec import PageInputs, PageSpec
+from generator.pages.terms import tag_pages, vocabulary_pages
+from generator.pages.works import work_pages, works_index_pages
+from generator.problems import Problem, ContentError, has_errors
+from generator.search.bundle import SearchBundleJob, finder_data, search_records
+from generator.search.collections import run_collections
+from generator.search.edition_index import index_documents
+from generator.search.index import SyncReport
+from generator.search.index_job import IndexJob
+
+# Every page of the site comes from one of these; a new kind of page is a new producer here.
+PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
+    home_page,
+    works_index_pages,
+    work_pages,
+    tag_pages,
+    vocabulary_pages,
+    contributor_pages,
+    collection_pages,
+    hub_pages,
+    hall_of_fame_page,
+    problem_pages,
+    finder_page,
+)
+
+
+@dataclass
+class SiteSources:
+    pages: dict[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown
+    assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
+    data_files: dict[str, bytes] = field(default_factory=dict)  # generated non-page files
+    problems: list[Problem] = field(default_factory=list)  # warnings only
+    index_job: IndexJob | None = None
+    search_job: SearchBundleJob | None = None  # the browser's Pagefind bundle, indexing meanwhile
+
+    @property
+    def index_report(self) -> SyncReport | None:
+        """Waits for the index update that runs beside the build."""
+        return self.index_job.wait() if self.index_job else None
+
+    def close(self) -> None:
+        """Cancel the background jobs that were not finished (a build abandoned, or done with)."""
+        for job in (self.search_job, self.index_job):
+            if job is not None:
+                job.cancel()
+
+    def __enter__(self) -> SiteSources:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def generate_site(options: Options) -> SiteSources:
+    """Every page source of the site; the search indexes are still being built beside it.
+
+    Use the result as a context manager (or `close()` it) unless its jobs are
+    finished (`export_pages`, the plugin's post-build): what is left running is cancelled.
+    """
+    checked = check_library(options)
+    if has_errors(checked.problems) and not options.preview:
+        raise ContentError(checked.problems)
+    library, tags = checked.library, checked.tags
+    cat = build_catalog(library, Edition(options.audience, options.as_of, options.drafts), tags)
+    routes = Routes(options.use_directory_urls)
+
+    # The full-text index updates in a child process while the site renders.
+    docs = index_documents(cat)
+    out = SiteSources(problems=checked.problems, index_job=IndexJob(options.cache_dir, options.audience, docs, options.index_procs))
+    try:
+        _render(out, cat, routes, docs, checked, options)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, options: Options) -> None:
+    library, tags = checked.library, checked.tags
+    with DerivedCache(options.cache_dir) as cache:
+        bodies = _bodies(cat, routes, options, cache)
+    inputs = PageInputs(
+        catalog=cat,
+        routes=routes,
+        options=options,
+        cards=cards_for(cat, routes, options.expiry_warning_days),
+        bodies=bodies,
+        related=related_works(cat.listed, tags.slug, options.related_limit),
+        collection_ids=run_collections(library, tags, docs, out.index_job),
+        standings=rank_contributors(cat.counted, library.contributors, options.weights),
+        problems=checked.problems,
+    )
+
+    renderer = Renderer(options.templates_dir, routes)
+    for produce in PRODUCERS:
+        for spec in produce(inputs):
+            out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
+    out.assets = page_assets(inputs)
+    records = search_records(inputs)
+    out.search_job = SearchBundleJob(records)
+    out.data_files.update(finder_data(records))
+
+
+# Bump when body rendering changes, so cached bodies are made anew.
+BODY_VERSION = 2
+
+
+def _bodies(cat, routes: Routes, options: Options, cache: DerivedCache) -> dict[str, Body]:
+    """The rendered body of every work with a page; media links relative to the work's page."""
+    bodies = {}
+    for work in cat.library.works:
+        base = routes.root(routes.source("work", id=work.id))
+        if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
+            bodies[work.id] = _body(work, base, options, cache)
+        elif out_of_force(work, options.as_of):
+            # Text taken offline does not stay readable in the cache either.
+            cache.delete("body", _body_key(work, base, options))
+    return bodies
+
+
+def _body_key(work, base: str, options: Options) -> list:
+    return [BODY_VERSION, work.body, base, list(options.embed_hosts)]
+
+
+def _body(work, base: str, options: Options, cache: DerivedCache) -> Body:
+    # Sealed with the body itself: the cache shows a work's text only to whoever has it.
+    data = cache.get("body", _body_key(work, base, options), lambda: asdict(render_body(work.body, base, options.embed_hosts)),
+                     secret=work.body.encode("utf-8"))
+    return Body(data["html"], tuple(data["local_media"]))

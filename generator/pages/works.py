@@ -1,0 +1,162 @@
+"""Work pages (a full page, or a stub for an offline work), the works index and the yearly archive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
+
+from generator.catalog.rights import Visibility, stub_reason
+from generator.model import USE_LABELS, Contributor, MediaItem, Reuse, Use, Work, is_remote
+from generator.model import default_credit_line as credit_line_of
+from generator.pages.cards import Count, Ref, WorkCard, expiry_days, type_counts
+from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
+from generator.pages.spec import LISTING, PageInputs, PageSpec
+
+LATEST_ON_INDEX = 30
+
+
+class UseRow(NamedTuple):
+    label: str
+    permitted: bool
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """A card-sized thumbnail, a page-sized view and the original: site paths, or the same remote URL."""
+
+    thumb: str
+    large: str
+    original: str
+    caption: str
+    local: bool
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    card: WorkCard
+    work: Work
+    lead: str  # the summary, unless it was taken from the body (it would repeat itself)
+    models: list[Ref]
+    scenarios: list[Ref]
+    tags: list[Ref]
+    credit_line: str
+    uses: list[UseRow]
+    view_only: bool
+    expires: str | None
+    days_left: int | None
+    expiring: bool
+    score: int | None
+    highlights: str
+    feedback: str  # internal edition only
+    reviewer: str  # internal edition only
+    reuse: tuple[Reuse, ...]
+    cover: ImageView | None
+    images: list[ImageView]
+    videos: list[MediaItem]
+    links: list[MediaItem]
+    related: list[WorkCard]
+    task: str
+    departments: tuple[str, ...]
+    draft: bool
+    body: str  # sanitised HTML
+
+
+@dataclass(frozen=True)
+class StubPage:
+    id: str
+    reason: str
+    date: str
+
+
+@dataclass(frozen=True)
+class WorksIndexPage:
+    years: list[Ref]
+    types: list[Count]
+    total: int
+    latest: list[WorkCard]
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    year: int
+    works: list[WorkCard]
+
+
+def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
+    return credit_line_of(contributors[c.contributor].name for c in work.credits)
+
+
+def image_view(src: str, caption: str) -> ImageView:
+    if is_remote(src):
+        return ImageView(src, src, src, caption, False)
+    return ImageView(sized_path(src, CARD_WIDTH), sized_path(src, PAGE_WIDTH), src, caption, True)
+
+
+def work_page(work: Work, inputs: PageInputs) -> WorkPage:
+    cat, routes = inputs.catalog, inputs.routes
+    lib = cat.library
+    scenarios = {t.slug: t for t in lib.taxonomy.scenarios}
+    models = {t.slug: t for t in lib.taxonomy.models}
+    ev = work.evaluation
+    left = expiry_days(work, cat, inputs.options.expiry_warning_days)
+    return WorkPage(
+        card=inputs.cards[work.id],
+        work=work,
+        lead=work.summary if work.summary_given else "",
+        models=[Ref(models[s].label, routes.url("model", slug=s)) for s in work.models],
+        scenarios=[Ref(scenarios[s].label, routes.url("scenario", slug=s)) for s in work.scenarios],
+        tags=[Ref(t, routes.url("tag", slug=cat.tags.slug(t))) for t in work.tags],
+        credit_line=work.rights.credit_line or default_credit_line(work, lib.contributors),
+        uses=[UseRow(USE_LABELS[u], u in work.rights.uses) for u in Use],
+        view_only=not work.rights.uses,
+        expires=work.rights.expires.isoformat() if work.rights.expires else None,
+        days_left=left,
+        expiring=left is not None,
+        score=ev.score if ev else None,
+        highlights=ev.highlights if ev else "",
+        feedback=ev.feedback if ev and cat.internal else "",
+        reviewer=ev.reviewer if ev and cat.internal else "",
+        reuse=work.reuse,
+        # Every image is described by its caption, else by the work's title.
+        cover=image_view(work.cover, work.title) if work.cover else None,
+        images=[image_view(m.src, m.caption or work.title) for m in work.media if m.type == "image"],
+        videos=[m for m in work.media if m.type == "video"],
+        links=[m for m in work.media if m.type == "link"],
+        related=[inputs.cards[r] for r in inputs.related.get(work.id, []) if r in inputs.cards],
+        task=work.task,
+        departments=work.departments,
+        draft=cat.visibility[work.id] is Visibility.DRAFT,
+        body=inputs.bodies[work.id].html,
+    )
+
+
+def work_pages(inputs: PageInputs) -> Iterator[PageSpec]:
+    """A page per work with one in this edition; an offline work keeps its URL as a stub."""
+    cat = inputs.catalog
+    for work in cat.library.works:
+        vis = cat.visibility[work.id]
+        path = inputs.routes.source("work", id=work.id)
+        if vis in (Visibility.LISTED, Visibility.DRAFT):
+            yield PageSpec(path, "work.md.j2", work.title, work_page(work, inputs))
+        elif vis is Visibility.STUB:
+            stub = StubPage(work.id, stub_reason(work), work.date.isoformat())
+            yield PageSpec(path, "stub.md.j2", work.title, stub, dict(LISTING, koc_offline=True))
+
+
+def works_index_pages(inputs: PageInputs) -> Iterator[PageSpec]:
+    """The works index (counts, latest works, one link per year) and one archive page per year."""
+    cat, routes = inputs.catalog, inputs.routes
+    by_year: dict[int, list[WorkCard]] = defaultdict(list)
+    for w in cat.listed:
+        by_year[w.year].append(inputs.cards[w.id])
+    years = sorted(by_year, reverse=True)
+    index = WorksIndexPage(
+        years=[Ref(f"{y} 年", routes.url("archive", year=y), len(by_year[y])) for y in years],
+        types=type_counts(cat.listed),
+        total=len(cat.listed),
+        latest=[inputs.cards[w.id] for w in cat.listed[:LATEST_ON_INDEX]],
+    )
+    yield PageSpec(routes.source("works"), "works.md.j2", "全部作品", index, LISTING)
+    for y in years:
+        yield PageSpec(routes.source("archive", year=y), "archive.md.j2", f"{y} 年的作品", ArchivePage(y, by_year[y]), LISTING)

@@ -1,0 +1,127 @@
+"""Run the whoosh index update beside the site build, not before it.
+
+A cold full-text index of a large library takes longer than rendering it, and
+only collections with free-text words need it before pages are written. So
+the update runs in a forked child process while the site renders (two cores:
+one renders, one indexes), and collections made only of field filters
+(`type:video AND use:dealer_meeting`) are answered from a small in-memory
+index of the facet fields, with the same parser and the same semantics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import traceback
+import uuid
+
+from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
+
+from generator.model import Audience
+from generator.publish.leftovers import parent_death_hook
+from generator.search.index import SyncReport, index_lock, make_schema, open_index, update_index
+from generator.search.query import TEXT_FIELDS
+
+
+def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue, on_start) -> None:
+    if on_start is not None:
+        on_start()  # ends with the build, not after it (a killed `koc build` leaves no indexer behind)
+    try:
+        # Rendering is the build's critical path; the index (and its writer
+        # processes, which inherit this) takes whatever CPU rendering leaves.
+        os.nice(10)
+        _, report = update_index(cache_dir, audience, docs, procs=procs)
+        queue.put(("ok", report))
+    except BaseException:  # noqa: BLE001 - reported to the parent
+        queue.put(("error", traceback.format_exc()))
+
+
+class IndexJob:
+    """The edition's index update, in a child process: started at once, `.wait()`
+    returns its SyncReport, `.searcher()` searches the updated index, `.cancel()` stops it.
+
+    Used as a context manager, a job not waited for is cancelled on the way out.
+    The child is not a daemon, so that for a large first index it may use
+    whoosh's multi-process writer (5,000 works: 44 s with one process, 16 s with two).
+    """
+
+    def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
+        ctx = multiprocessing.get_context("fork")
+        self._queue = ctx.SimpleQueue()
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook()))
+        self._proc.start()
+        self._report: SyncReport | None = None
+        self._cancelled = False
+        self._cache_dir, self._audience = cache_dir, audience
+
+    def wait(self) -> SyncReport:
+        if self._cancelled:
+            raise RuntimeError("the whoosh index update was cancelled")
+        if self._report is None:
+            status, value = self._queue.get()
+            self._proc.join()
+            if status != "ok":
+                raise RuntimeError(f"whoosh index update failed:\n{value}")
+            self._report = value
+        return self._report
+
+    @contextlib.contextmanager
+    def searcher(self):
+        """A searcher of the updated index, once the update is done, under the edition's
+        lock (another build of the same edition may be updating the index meanwhile)."""
+        self.wait()
+        with index_lock(self._cache_dir, self._audience):
+            ix, _ = open_index(self._cache_dir, self._audience)
+            with ix.searcher() as searcher:
+                yield searcher
+
+    def cancel(self) -> None:
+        """Stop an update still running (a failed or abandoned build). whoosh commits
+        by renaming its table of contents last, so a stopped writer leaves the
+        previous index readable, and the next build brings it up to date."""
+        if self._report is None:
+            self._cancelled = True
+            if self._proc.is_alive():
+                self._proc.terminate()
+        self._proc.join()
+
+    def __enter__(self) -> IndexJob:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+
+def uses_text(q: wq.Query) -> bool:
+    """Does the query look at title, summary or body?"""
+    return any(getattr(leaf, "fieldname", None) in TEXT_FIELDS for leaf in q.leaves())
+
+
+# The last facet index built, by its documents' fields without their text:
+# `koc serve` rebuilds after every save, and most saves change no facet.
+_FACETS: dict[str, object] = {}
+
+
+def facet_index(docs: list[dict]):
+    """An in-memory index of the same documents without their text."""
+    facets = [{k: v for k, v in d.items() if k not in TEXT_FIELDS and k != "digest"} for d in docs]
+    key = hashlib.sha256(json.dumps(facets, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    if key not in _FACETS:
+        _FACETS.clear()
+        _FACETS[key] = _build_facet_index(docs)
+    return _FACETS[key]
+
+
+def _build_facet_index(docs: list[dict]):
+    # A name of its own: whoosh spills sortable columns to <tmp>/<indexname>.tmp,
+    # and the default "MAIN" is shared with every other whoosh writer on the machine.
+    ix = RamStorage().create_index(make_schema(), indexname=f"koc-facets-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    writer = ix.writer()
+    for doc in docs:
+        writer.add_document(**dict(doc, title="", summary="", body=""))
+    writer.commit()
+    return ix
