@@ -7,6 +7,7 @@ what to do, and name the file and line.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from generator.model import (
     Collection,
     Contributor,
     Credit,
+    CriterionScore,
+    Deliverable,
     Evaluation,
     Honor,
     Library,
@@ -27,6 +30,8 @@ from generator.model import (
     MediaItem,
     Reuse,
     Rights,
+    Routing,
+    Task,
     Taxonomy,
     Term,
     Use,
@@ -136,12 +141,14 @@ class _Validator:
         self.scenarios = Vocabulary(taxonomy.scenarios)
         self.models = Vocabulary(taxonomy.models)
         self.tags = TagVocabulary(taxonomy.tags)
+        self.departments = Vocabulary(taxonomy.departments)
         contributors = self.contributors()
+        self.task_records = self.tasks()
         works = self.works(contributors)
         ids = {w.id for w in works}
         honors = self.honors(contributors, ids)
         collections = self.collections()
-        return Library(tuple(works), contributors, taxonomy, honors, collections)
+        return Library(tuple(works), contributors, taxonomy, honors, collections, self.task_records)
 
     def taxonomy(self) -> Taxonomy:
         source = self.raw.taxonomy
@@ -151,7 +158,7 @@ class _Validator:
         if parsed is None:
             return Taxonomy()
         groups = {}
-        for group in ("scenarios", "models", "tags"):
+        for group in ("scenarios", "models", "tags", "departments"):
             terms, seen_slugs, seen_names = [], set(), {}
             for i, item in enumerate(getattr(parsed, group)):
                 line = line_of(source.data, group, i)
@@ -205,6 +212,81 @@ class _Validator:
             )
         return dict(sorted(result.items()))
 
+    def tasks(self) -> dict[str, Task]:
+        """`content/tasks.yml`: id → brief; scenarios and models through the taxonomy."""
+        source = self.raw.tasks
+        result: dict[str, Task] = {}
+        if source is None or source.data is None:
+            return result
+        if not isinstance(source.data, dict):
+            self.error(source.rel, 1, "tasks.yml 应是 “任务 id: {title: …, goal: …}” 的映射")
+            return result
+        for tid, data in source.data.items():
+            line = line_of(source.data, tid)
+            tid = str(tid)
+            if not _ID.match(tid):
+                self.error(source.rel, line, f"任务 id “{tid}” 只能用小写字母、数字和连字符，例如 {slugify(tid)}")
+                continue
+            parsed = self.parse(schema.TaskIn, data, source.rel, (tid,))
+            if parsed is None:
+                continue
+            scenarios = self.terms(parsed.scenarios, self.scenarios, "scenarios", "场景", source.rel, data)
+            models = self.terms(parsed.models, self.models, "models", "车型", source.rel, data)
+            if parsed.period.to < parsed.period.from_:
+                self.error(source.rel, line_of(data, "period", "to"), f"任务 {tid} 的结束日期 {parsed.period.to} 早于开始日期 {parsed.period.from_}")
+                continue
+            if scenarios is None or models is None:
+                continue
+            result[tid] = Task(
+                id=tid, source=source.rel, line=line, title=parsed.title.strip(), goal=parsed.goal.strip(),
+                trust=parsed.trust, deliverable=Deliverable(parsed.deliverable.type, (parsed.deliverable.length or "").strip()),
+                period_from=parsed.period.from_, period_to=parsed.period.to,
+                criteria=tuple(c.strip() for c in parsed.criteria), owner=parsed.owner.strip(),
+                scenarios=scenarios, models=models,
+            )
+        return dict(sorted(result.items()))
+
+    def task_ref(self, value, rel: str, data) -> tuple[str, str]:
+        """(task id, legacy free text) of a work's `task:`; the id is checked against tasks.yml."""
+        text = normalise(str(value or ""))
+        if not text:
+            return "", ""
+        line = line_of(data, "task")
+        if text in self.task_records:
+            return text, ""
+        if _ID.match(text):
+            self.error(rel, line, f"未知任务 {text}{did_you_mean(text, self.task_records)}；任务在 content/tasks.yml 中定义（koc new task 可新建）")
+            return "", ""
+        # The older free-text form: still read, shown as written, with the way to fix it.
+        by_title = {t.title: t.id for t in self.task_records.values()}
+        close = difflib.get_close_matches(text, list(by_title), n=1, cutoff=0.4)
+        hint = f"，可能是 task: {by_title[close[0]]}（{close[0]}）" if close else "；如果还没有对应任务，用 koc new task 新建"
+        self.warning(rel, line, f"task 仍是自由文本“{text}”：请改为 content/tasks.yml 中的任务 id{hint}")
+        return "", text
+
+    def criteria(self, ev, task_id: str, rel: str, data) -> tuple[CriterionScore | None, ...]:
+        if not ev or not ev.criteria:
+            return ()
+        line = line_of(data, "evaluation", "criteria")
+        if not task_id:
+            self.error(rel, line, "evaluation.criteria 是按任务的评估标准逐条评分：请先写明 task（tasks.yml 中的任务 id）")
+            return ()
+        wanted = self.task_records[task_id].criteria
+        if len(ev.criteria) > len(wanted):
+            self.error(rel, line, f"evaluation.criteria 有 {len(ev.criteria)} 项，但任务 {task_id} 只有 {len(wanted)} 条评估标准；请按任务标准的顺序逐条评分")
+        return tuple(CriterionScore(c.score, (c.note or "").strip()) if c else None for c in ev.criteria[: len(wanted)])
+
+    def routings(self, items, rel: str, data) -> tuple[Routing, ...]:
+        result: dict[str, Routing] = {}
+        for i, item in enumerate(items):
+            term = self.departments.resolve(item.name)
+            if term is None:
+                allowed = "、".join(t.label for t in self.departments.terms) or "（taxonomy.yml 中还没有 departments）"
+                self.error(rel, line_of(data, "departments", i), f"未知部门“{item.name}”{did_you_mean(normalise(item.name), self.departments.names())}；可选：{allowed}。新部门请先加入 content/taxonomy.yml 的 departments")
+                continue
+            result.setdefault(term.slug, Routing(term.slug, item.status, item.date))
+        return tuple(result.values())
+
     def works(self, contributors: dict[str, Contributor]) -> list[Work]:
         parsed_works = []
         seen: dict[str, str] = {}
@@ -254,6 +336,9 @@ class _Validator:
         if not ok:
             return None
         ev = fm.evaluation
+        task, task_text = self.task_ref(fm.task, rel, data)
+        criteria = self.criteria(ev, task, rel, data)
+        departments = self.routings(fm.departments, rel, data)
         return Work(
             id=source.path.stem,
             source=rel,
@@ -268,14 +353,15 @@ class _Validator:
             tags=tags,
             scenarios=scenarios,
             models=models,
-            task=str(fm.task or ""),
+            task=task,
+            task_text=task_text,
             cover=fm.cover,
             media=tuple(MediaItem(m.type, m.src, m.caption or "") for m in fm.media),
-            evaluation=Evaluation(ev.score, ev.highlights or "", ev.feedback or "", ev.reviewer or "") if ev else None,
+            evaluation=Evaluation(ev.score, ev.highlights or "", ev.feedback or "", ev.reviewer or "", criteria) if ev else None,
             reuse=tuple(sorted((Reuse(r.date, r.event, r.audience or "", r.by or "") for r in fm.reuse), key=lambda r: (r.date, r.event))),
             featured=fm.featured,
             status=fm.status,
-            departments=tuple(fm.departments),
+            departments=departments,
             content_hash=source.content_hash,
         )
 

@@ -24,11 +24,13 @@ from generator.pages.body import Body, render_body
 from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
 from generator.pages.home import finder_page, home_page
+from generator.pages.insights import insights_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
 from generator.pages.render import Renderer
 from generator.pages.routes import Routes
 from generator.pages.spec import PageInputs, PageSpec
+from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
@@ -51,6 +53,8 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
     hall_of_fame_page,
     problem_pages,
     finder_page,
+    task_pages,
+    insights_page,
 )
 
 
