@@ -23,6 +23,7 @@ from generator.pages.assets import page_assets
 from generator.pages.body import Body, render_body
 from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
+from generator.pages.dashboard import dashboard_page
 from generator.pages.home import finder_page, home_page
 from generator.pages.insights import insights_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
@@ -55,6 +56,7 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
     finder_page,
     task_pages,
     insights_page,
+    dashboard_page,
 )
 
 
@@ -103,6 +105,7 @@ def generate_site(options: Options) -> SiteSources:
     for produce in PRODUCERS:
         for spec in produce(inputs):
             out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
+            out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
