@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ _STYLE = Style(
     title_font_size=14,
     value_font_size=11,
 )
+LABEL_CHARS = 16
 _COMMON = dict(style=_STYLE, js=[], disable_xml_declaration=True, show_y_guides=True, width=800, height=360,
                legend_at_bottom=True, legend_at_bottom_columns=4, print_values=False, margin=8, spacing=12,
                x_label_rotation=0, truncate_legend=-1, truncate_label=-1, explicit_size=False, title=None,
@@ -113,10 +115,23 @@ def _gaps(values: list[int]) -> list[int | None]:
     return [v if v else None for v in values]
 
 
+def integer_ticks(top: float) -> list[int]:
+    """Whole-number axis labels for counts (pygal would label 0.2, 0.4 … for small ones).
+
+    >>> integer_ticks(3), integer_ticks(23)
+    ([0, 1, 2, 3], [0, 5, 10, 15, 20, 25])
+    """
+    step = max(1, math.ceil(top / 5))
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if s >= step), step)
+    return list(range(0, int(math.ceil(max(top, 1) / step)) * step + 1, step))
+
+
 def stacked_bar_chart(chart_id: str, label: str, x_labels: list[str], series: list[tuple[str, list[int]]],
                       show_every: int = 1) -> ChartSvg:
-    chart = pygal.StackedBar(**_COMMON, show_legend=len(series) > 1, x_labels_major_every=show_every,
-                             show_minor_x_labels=show_every == 1)
+    top = max([sum(v[i] for _, v in series) for i in range(len(x_labels))] or [1])
+    options = dict(_COMMON, legend_at_bottom_columns=max(1, len(series)))  # one row: pygal clips a second
+    chart = pygal.StackedBar(**options, show_legend=len(series) > 1, x_labels_major_every=show_every,
+                             show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top))
     chart.x_labels = x_labels
     for name, values in series:
         chart.add(name, _gaps(values))
@@ -125,17 +140,22 @@ def stacked_bar_chart(chart_id: str, label: str, x_labels: list[str], series: li
 
 def bar_chart(chart_id: str, label: str, x_labels: list[str], series: list[tuple[str, list[int]]],
               show_every: int = 1) -> ChartSvg:
+    top = max([x for _, v in series for x in v] or [1])
     chart = pygal.Bar(**_COMMON, show_legend=len(series) > 1, x_labels_major_every=show_every,
-                      show_minor_x_labels=show_every == 1)
+                      show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top))
     chart.x_labels = x_labels
     for name, values in series:
         chart.add(name, _gaps(values))
     return _finish(chart, chart_id, label)
 
 
-def horizontal_bar_chart(chart_id: str, label: str, items: list[tuple[str, float]]) -> ChartSvg:
-    options = dict(_COMMON, height=max(160, 34 * len(items) + 60))
-    chart = pygal.HorizontalBar(**options, show_legend=False)
+def horizontal_bar_chart(chart_id: str, label: str, items: list[tuple[str, float]], whole: bool = True) -> ChartSvg:
+    # pygal sizes the label column for Latin glyphs; CJK ones are twice as wide, so long
+    # labels are cut to LABEL_CHARS and the column gets the difference as margin.
+    options = dict(_COMMON, height=max(160, 34 * len(items) + 60), truncate_label=LABEL_CHARS,
+                   margin_left=8 + LABEL_CHARS * 6)
+    top = max([v for _, v in items] or [1])
+    chart = pygal.HorizontalBar(**options, show_legend=False, y_labels=integer_ticks(top) if whole else None)
     # pygal draws the first label at the bottom: reversed, the list reads top-down like the table.
     chart.x_labels = [name for name, _ in reversed(items)]
     chart.add(label, [value for _, value in reversed(items)])
@@ -145,8 +165,11 @@ def horizontal_bar_chart(chart_id: str, label: str, items: list[tuple[str, float
 def dot_matrix(chart_id: str, label: str, columns: list[str], rows: list[tuple[str, list[int]]]) -> ChartSvg:
     """A heat map as a dot matrix (pygal's Dot chart): one row per scenario, a dot per model,
     its size the count; an empty cell has no dot, which is the gap to see."""
-    options = dict(_COMMON, height=max(200, 36 * len(rows) + 90), legend_at_bottom=False)
-    chart = pygal.Dot(**options, show_legend=True)
+    # One colour: the dot's size is the count, the row label says the scenario (no legend needed).
+    style = Style(**{**_STYLE.to_dict(), "colors": (PALETTE[0],) * max(1, len(rows))})
+    widest = max([len(name) for name, _ in rows] or [0])
+    options = dict(_COMMON, style=style, height=max(200, 36 * len(rows) + 90), margin_left=8 + widest * 6)
+    chart = pygal.Dot(**options, show_legend=False)
     chart.x_labels = columns
     for name, values in rows:
         chart.add(name, [v if v else None for v in values])

@@ -115,7 +115,7 @@ def dashboard_page(inputs: PageInputs) -> Iterator[PageSpec]:
     year = figures.as_of.year
     top_works = horizontal_bar_chart("top-works", f"{year} 年复用最多的作品", [(w.title, w.reuses) for w in figures.top_works]) \
         if figures.top_works else None
-    top_people = horizontal_bar_chart("top-contributors", f"{year} 年贡献分最高的贡献者", [(c.name, c.score) for c in figures.top_contributors]) \
+    top_people = horizontal_bar_chart("top-contributors", f"{year} 年贡献分最高的贡献者", [(c.name, c.score) for c in figures.top_contributors], whole=False) \
         if figures.top_contributors else None
     charts = [v.chart for v in coverage] + [v.chart for v in series] + [c for c in (top_works, top_people) if c]
     page = DashboardPage(
