@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from generator.catalog.catalog import Catalog
 from generator.catalog.rights import Visibility, days_left
-from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work
+from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work, is_remote
 from generator.pages.images import CARD_WIDTH, sized_path
 from generator.pages.routes import Routes
 
@@ -82,7 +82,7 @@ def make_card(work: Work, cat: Catalog, routes: Routes, expiry_window: int) -> W
         type_label=TYPE_LABELS[work.type],
         date=work.date.isoformat(),
         summary=work.summary,
-        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not work.cover.startswith("https://") else work.cover,
+        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not is_remote(work.cover) else work.cover,
         credits=credit_views(work, cat.library.contributors, routes),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
         expiry_days=expiry_days(work, cat, expiry_window),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
-from generator.model import USE_LABELS, Contributor, MediaItem, Reuse, Use, Work
+from generator.model import USE_LABELS, Contributor, MediaItem, Reuse, Use, Work, is_remote
 from generator.pages.cards import Count, Ref, WorkCard, expiry_days, type_counts
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from generator.pages.spec import LISTING, PageInputs, PageSpec
@@ -89,7 +89,7 @@ def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str
 
 
 def image_view(src: str, caption: str) -> ImageView:
-    if src.startswith("https://"):
+    if is_remote(src):
         return ImageView(src, src, src, caption, False)
     return ImageView(sized_path(src, CARD_WIDTH), sized_path(src, PAGE_WIDTH), src, caption, True)
 
@@ -142,7 +142,7 @@ def work_pages(inputs: PageInputs) -> Iterator[PageSpec]:
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             yield PageSpec(path, "work.md.j2", work.title, work_page(work, inputs))
         elif vis is Visibility.STUB:
-            stub = StubPage(work.id, stub_reason(work, cat.edition), work.date.isoformat())
+            stub = StubPage(work.id, stub_reason(work), work.date.isoformat())
             yield PageSpec(path, "stub.md.j2", work.title, stub, dict(LISTING, koc_offline=True))
 
 

@@ -28,7 +28,9 @@ import weakref
 from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
-from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
+from generator.pages.wording import VIEW_ONLY, expiry_note
+from generator.search.facets import FACETS
 from generator.catalog.catalog import Catalog
 from generator.pages.spec import PageInputs
 
@@ -44,7 +46,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
         text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
         cover = ""
         if work.cover:
-            cover = work.cover if work.cover.startswith("https://") else sized_path(work.cover, CARD_WIDTH)
+            cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
         records.append({
             "url": "/" + card.url,
             "content": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
@@ -55,8 +57,8 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "type": TYPE_LABELS[work.type],
                 "date": work.date.isoformat(),
                 "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
-                "uses": " · ".join(card.uses) or "仅供浏览",
-                "expiring": f"授权 {card.expiry_days} 天后到期" if card.expiry_days is not None else "",
+                "uses": " · ".join(card.uses) or VIEW_ONLY,
+                "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
                 "score": str(card.score or ""),
             },
             "filters": _filters(work, cat),
@@ -66,7 +68,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
 
 
 def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
-    filters = {
+    values = {
         "type": [work.type.value],
         "scenario": list(work.scenarios),
         "model": list(work.models),
@@ -75,7 +77,7 @@ def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
         "use": [u.value for u in Use if u in work.rights.uses] or ["none"],
         "year": [str(work.year)],
     }
-    return {k: v for k, v in filters.items() if v}
+    return {k: values[k] for k in FACETS if values[k]}
 
 
 def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
@@ -87,7 +89,7 @@ def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
         "model": {t.slug: t.label for t in lib.taxonomy.models},
         "tag": dict(sorted(cat.tag_labels.items())),
         "contributor": {c.id: c.name for c in lib.contributors.values()},
-        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": "仅供浏览"},
+        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": VIEW_ONLY},
         "year": {str(y): f"{y} 年" for y in sorted({w.year for w in cat.listed}, reverse=True)},
     }
 
@@ -205,7 +207,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     """
     import json
 
-    names = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+    names = FACETS
     dicts: dict[str, dict[str, int]] = {n: {} for n in names}
     rows, cards = [], []
     for record in records:

@@ -2,13 +2,14 @@
 // counts; with filters only, the compact finder/data/ files answer (Pagefind would
 // download its whole word index for a search without words).
 const root = document.getElementById("koc-finder");
-const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
 const PAGE = 12;
 
 if (root) {
   const base = new URL(root.dataset.base, location.href);
   const labels = JSON.parse(document.getElementById("koc-finder-labels").textContent);
   const form = root.querySelector(".koc-finder__form");
+  // The facets, in order, are the form's filters, generated from generator/search/facets.py.
+  const FACETS = [...form.querySelectorAll(".koc-finder__filter select")].map((s) => s.name).filter((n) => n !== "sort");
   const input = form.querySelector("[name=q]");
   const sortSelect = form.querySelector("[name=sort]");
   const status = form.querySelector(".koc-finder__status");
