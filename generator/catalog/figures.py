@@ -24,6 +24,7 @@ from generator.options import ScoringWeights
 
 # The coverage maps: the two uses a trainer and a dealer plan with.
 COVERAGE_USES = (Use.TRAINING, Use.DEALER_MEETING)
+USE_TITLES = {u.value: USE_LABELS[u] for u in COVERAGE_USES}
 MONTHS = 24  # months shown in the monthly charts, up to the as-of month
 QUARTERS = 8
 EXPIRY_WINDOW = 90  # days
@@ -200,5 +201,3 @@ def operations_figures(library: Library, as_of: dt.date, weights: ScoringWeights
         top_contributors=top_people,
     )
 
-
-USE_TITLES = {u.value: USE_LABELS[u] for u in COVERAGE_USES}

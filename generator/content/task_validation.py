@@ -9,6 +9,7 @@ vocabularies); `WorkReferences` checks one work's references against them, for
 from __future__ import annotations
 
 import difflib
+import re
 
 from generator.content import schema
 from generator.content.load import RawLibrary
@@ -17,8 +18,6 @@ from generator.content.taxonomy import Vocabulary, normalise, slugify
 from generator.content.yaml_source import line_of
 from generator.model import CriterionScore, Deliverable, Routing, Task, Taxonomy
 from generator.problems import did_you_mean
-
-import re
 
 _ID = re.compile(schema.ID_PATTERN)
 
