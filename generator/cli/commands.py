@@ -252,7 +252,12 @@ def _new_task(args, opts, library, scenarios, models, prompt: bool) -> int:
     length = args.length or (_ask("篇幅或时长（如 1–3 分钟）") if prompt else "")
     start = args.start or (_ask("开始日期", dt.date.today().isoformat()) if prompt else dt.date.today().isoformat())
     end = args.end or (_ask("结束日期", (dt.date.fromisoformat(start) + dt.timedelta(days=60)).isoformat()) if prompt else "")
-    criteria = args.criterion or ([c for c in (_ask(f"评估标准 {i}（留空结束）") for i in range(1, 6)) if c] if prompt else [])
+    criteria = list(args.criterion or [])
+    while prompt and not args.criterion:  # one criterion per answer; an empty answer ends the list
+        answer = _ask(f"评估标准 {len(criteria) + 1}（留空结束）")
+        if not answer:
+            break
+        criteria.append(answer)
     owner = args.owner or (_ask("负责人") if prompt else "")
     if not title:
         print("需要 --title（或在终端中按提示输入）", file=sys.stderr)
