@@ -322,3 +322,11 @@ def test_koc_stats_json_has_the_dashboard_figures(capsys):
             assert cov["cells"][i][j] == expected.get((labels_s[s], labels_m[m]), 0)
     assert [r["expires"] for r in data["expiring_90_days"]] == sorted(r["expires"] for r in data["expiring_90_days"])
     assert len(data["intake_by_month"]["periods"]) == 24
+
+
+def test_dashboard_of_a_library_with_no_recent_work_still_builds(tmp_path):
+    works = {"2019-a": work("旧作", date="2019-01-10", scenarios=["露营"], models=["L7"], task="camping-2026")}
+    site = build(task_project(tmp_path, works))
+    page = soup(site / "dashboard" / "index.html")
+    assert len(page.select("figure.koc-chart svg")) == 5  # no top lists: nothing this year
+    assert "今年还没有复用记录" in page.get_text()

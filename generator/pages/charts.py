@@ -126,12 +126,14 @@ def integer_ticks(top: float) -> list[int]:
     return list(range(0, int(math.ceil(max(top, 1) / step)) * step + 1, step))
 
 
+# pygal cannot place explicit axis labels on a chart without any series (it has no
+# scale then): an empty chart keeps pygal's own axis, which says "No data".
 def stacked_bar_chart(chart_id: str, label: str, x_labels: list[str], series: list[tuple[str, list[int]]],
                       show_every: int = 1) -> ChartSvg:
     top = max([sum(v[i] for _, v in series) for i in range(len(x_labels))] or [1])
     options = dict(_COMMON, legend_at_bottom_columns=max(1, len(series)))  # one row: pygal clips a second
     chart = pygal.StackedBar(**options, show_legend=len(series) > 1, x_labels_major_every=show_every,
-                             show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top))
+                             show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top) if series else None)
     chart.x_labels = x_labels
     for name, values in series:
         chart.add(name, _gaps(values))
@@ -142,7 +144,7 @@ def bar_chart(chart_id: str, label: str, x_labels: list[str], series: list[tuple
               show_every: int = 1) -> ChartSvg:
     top = max([x for _, v in series for x in v] or [1])
     chart = pygal.Bar(**_COMMON, show_legend=len(series) > 1, x_labels_major_every=show_every,
-                      show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top))
+                      show_minor_x_labels=show_every == 1, y_labels=integer_ticks(top) if series else None)
     chart.x_labels = x_labels
     for name, values in series:
         chart.add(name, _gaps(values))
