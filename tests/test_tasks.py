@@ -66,6 +66,7 @@ def test_unknown_task_id_is_an_error_with_file_line_and_did_you_mean(tmp_path, c
     assert '"camping-2026"' in p["message"]
 
 
+@pytest.mark.slow
 def test_free_text_task_is_read_with_a_warning_that_says_how_to_fix_it(tmp_path, capsys):
     project = task_project(tmp_path, {"2026-a": work("甲", scenarios=["露营"], models=["L7"], task="2026露营季征集")})
     code, problems = check_json(project, capsys)
@@ -324,6 +325,7 @@ def test_koc_stats_json_has_the_dashboard_figures(capsys):
     assert len(data["intake_by_month"]["periods"]) == 24
 
 
+@pytest.mark.slow
 def test_dashboard_of_a_library_with_no_recent_work_still_builds(tmp_path):
     works = {"2019-a": work("旧作", date="2019-01-10", scenarios=["露营"], models=["L7"], task="camping-2026")}
     site = build(task_project(tmp_path, works))
