@@ -36,9 +36,15 @@ TAXONOMY_WITH_DEPARTMENTS = {
 }
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
 def task_project(tmp_path: Path, works: dict, tasks=TASKS) -> Path:
     root = write_library(tmp_path / "project", works=works, taxonomy=TAXONOMY_WITH_DEPARTMENTS)
-    (root / "content" / "tasks.yml").write_text(yaml.safe_dump(tasks, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # Written out in full: shared objects would become YAML aliases, which content files may not use.
+    (root / "content" / "tasks.yml").write_text(yaml.dump(tasks, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root
 
 

@@ -163,8 +163,9 @@ def task_entry_text(task_id: str, d: TaskDraft) -> str:
 
 def add_task(content_dir: Path, task_id: str, draft: TaskDraft) -> Path:
     """Append a task to tasks.yml as text (the editors' comments and order stay); never overwrites."""
-    if not _ID.match(task_id):
-        raise ValueError(f"任务 id “{task_id}” 只能用小写字母、数字和连字符")
+    why = id_problem(task_id)
+    if why:
+        raise ValueError(f"任务 id “{task_id}” {why}")
     path = content_dir / "tasks.yml"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if re.search(rf"^{re.escape(task_id)}:", text, re.M):
