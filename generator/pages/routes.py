@@ -49,6 +49,10 @@ ROUTES = {
     "dealer_meeting": "dealer-meetings/index.md",
     "hall_of_fame": "hall-of-fame/index.md",
     "finder": "finder/index.md",
+    "tasks": "tasks/index.md",
+    "task": "tasks/{id}.md",
+    "insights": "insights/index.md",  # internal edition only
+    "dashboard": "dashboard/index.md",  # internal edition only
 }
 
 # The hub page of each use that has one.
