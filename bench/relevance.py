@@ -8,8 +8,8 @@
 Engines:
   koc     `koc search` through the Python API the CLI uses (top 10, relevance order)
   header  the header search box in headless Chromium: type the query on a loaded page, wait for
-          the dropdown; its ranked list is Pagefind's (the dropdown shows the first 8, ranks 9-10
-          are read from the same Pagefind search in the page)
+          the dropdown; its ranked list is koc-find.js's over Pagefind (the dropdown shows the first 8,
+          ranks 9-10 are read from the same search in the page)
   finder  /finder/?q=QUERY in headless Chromium, as a shared link opens it (default sort), the
           first cards in the order shown
 
@@ -68,7 +68,8 @@ def load_suite(path: Path = SUITE) -> dict:
 
 def koc_engine(as_of: dt.date, project_dir: Path = REPO, cache_dir: Path | None = None):
     """A function query -> ranked work ids, answered by `koc search` (the CLI's Python API)."""
-    from generator.search.results import Options, search_library  # the one place the search API is imported
+    from generator.options import Options  # the one place the search API is imported
+    from generator.search.results import search_library
 
     extra = {"cache_dir": Path(cache_dir)} if cache_dir else {}
     options = Options(project_dir=project_dir, as_of=as_of, **extra).resolve()
@@ -124,9 +125,9 @@ def ids_of(urls) -> list[str]:
 TOP10_JS = """async (q) => {
   const root = document.querySelector('.koc-search');
   const base = new URL(root.dataset.kocBase, location.href);
-  const pf = await import(new URL('pagefind/pagefind.js', base).href);
-  const search = await pf.search(q);
-  return Promise.all(search.results.slice(0, 10).map(async (r) => (await r.data()).url));
+  const find = await import(new URL('assets/javascripts/koc-find.js', base).href);
+  const found = await find.findWorks(base, q);
+  return Promise.all(found.results.slice(0, 10).map(async (r) => (await r.data()).url));
 }"""
 
 

@@ -118,7 +118,24 @@ def site_files(site: Path):
             data = path.read_bytes()
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
-            yield path.relative_to(site).as_posix(), data.replace("\u200b".encode(), b"")
+            rel = path.relative_to(site).as_posix()
+            if rel.startswith("pagefind/"):
+                data = decode_pagefind_words(data)
+            yield rel, data.replace("\u200b".encode(), b"")
+
+
+def decode_pagefind_words(data: bytes) -> bytes:
+    """The bundle stores each token as "x" + hex of its UTF-8 + "z" (generator/search/bundle.py):
+    decode them, so that a string hidden in the index is found as well."""
+    import re
+
+    def plain(m):
+        try:
+            return bytes.fromhex(m.group(1).decode())
+        except ValueError:
+            return m.group(0)
+
+    return re.sub(rb"x((?:[0-9a-f]{2})+)z", plain, data)
 
 
 def bundle_text(site: Path) -> str:

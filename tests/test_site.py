@@ -219,15 +219,21 @@ def test_footer_shows_as_of_date_and_edition(site):
     assert "数据截至 2026-06-01 · 内部版" in page(site, "").get_text()
 
 
-def test_search_bundle_holds_the_listed_works_segmented(site):
+def test_search_bundle_holds_the_listed_works_analysed(site):
     import gzip
 
+    from conftest import decode_pagefind_words
+
     entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
-    assert list(entry["languages"]) == ["zh"] and entry["languages"]["zh"]["page_count"] == 3
+    assert list(entry["languages"]) == ["und"] and entry["languages"]["und"]["page_count"] == 3
     fragments = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in (site / "pagefind/fragment").iterdir()]
     urls = sorted(json.loads(f[len("pagefind_dcd"):])["url"] for f in fragments)
     assert urls == ["/works/2025-maintenance-article/", "/works/2026-camping-video/", "/works/2026-family-qa/"]
-    assert any("\u200b" in f for f in fragments), "Chinese was not segmented"
+    # the content is the works' analysed token stream (bigrams side by side), each token hex-encoded
+    streams = [decode_pagefind_words(f.encode()).decode() for f in fragments]
+    assert any("带娃 娃露 露营 营两 两天 天一 一夜" in s for s in streams), streams[0][:300]
+    vocab = json.loads((site / "koc-search/vocab.json").read_text(encoding="utf-8"))
+    assert vocab["n"] == 3 and vocab["entries"]
     assert not (site / "search").exists()  # Material's lunr index is not built
 
 

@@ -35,7 +35,7 @@ from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
-from generator.search.bundle import SearchBundleJob, finder_data, search_records
+from generator.search.bundle import SearchBundleJob, finder_data, search_data, search_records
 from generator.search.collections import run_collections
 from generator.search.edition_index import index_documents
 from generator.search.index import SyncReport
@@ -136,6 +136,8 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
+    out.data_files.update(search_data(inputs.catalog))
+    return out
 
 
 # Bump when body rendering changes, so cached bodies are made anew.

@@ -1,4 +1,12 @@
-"""The browser's search bundle: a Pagefind index built from the works themselves.
+"""The browser's search bundle: a Pagefind index of the works' analysed token streams.
+
+Each record's content is the work's token stream from `analysis` (the very
+stream `koc search` indexes), under a language Pagefind does not segment, so
+its index holds exactly our tokens; `koc-find.js` cuts the query as
+`analysis.Analyzer.query_groups` does (with `koc-search/vocab.json`, the
+library's vocabulary) and asks Pagefind one exact search per token or
+bigram phrase, then ranks as `rank.py` does. The record's plain text rides
+in its meta for the excerpt, which marks the query's real words.
 
 Pagefind (its extended binary segments Chinese) splits the index into chunks
 that the browser fetches per query, so the header search and the finder
@@ -38,10 +46,33 @@ from generator.search.facets import FACETS
 _TAGS = re.compile(r"<[^>]+>")
 
 
+# A language code without a Pagefind stemmer or segmenter: our tokens stay as they are.
+LANGUAGE = "und"
+
+
+EVERY = "xz"  # pagefind_word(""): no token is empty, so no other word is this one
+
+
+def pagefind_word(token: str) -> str:
+    """A token as Pagefind stores it: "x" + the hex of its UTF-8 + "z".
+
+    ASCII only, because Pagefind 1.5.2 loses pages of some multibyte words in
+    long records (measured: 陈默说车 found in 1 of the 3 records holding it;
+    hex-encoded, in all 3). And the browser searches exactly this word: no
+    other word starts with it (hex digits never hold a z), so Pagefind's prefix
+    matching is an exact match and its fallback to a shorter word never happens.
+    """
+    return "x" + token.encode("utf-8").hex() + "z"
+
+
 def search_records(inputs: PageInputs) -> list[dict]:
-    """One Pagefind record per listed work: text, result-card meta, filters and sort keys."""
+    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys."""
+    from generator.search.edition_index import work_streams
+
     cat = inputs.catalog
+    streams = work_streams(cat)
     records = []
+    order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
     for work in cat.listed:
         card = inputs.cards[work.id]
         text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
@@ -50,8 +81,11 @@ def search_records(inputs: PageInputs) -> list[dict]:
             cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
         records.append({
             "url": "/" + card.url,
-            "content": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
-            "language": "zh",
+            # EVERY closes each record: one word all works hold, so the browser reads the order of all
+            # works by a sort key from that word's entry alone (a search without words would
+            # download the whole index).
+            "content": " ".join(pagefind_word(t) for t in streams[work.id].split()) + " " + EVERY,
+            "language": LANGUAGE,
             "meta": {
                 "title": work.title,
                 "image": cover,
@@ -61,9 +95,11 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "uses": " · ".join(card.uses) or VIEW_ONLY,
                 "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
                 "score": str(card.score or ""),
+                "text": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
             },
             "filters": _filters(work, cat),
-            "sort": {"date": work.date.isoformat(), "score": str(card.score or 0)},
+            # n: the work's place in id order, which breaks ties of relevance as `koc search` does
+            "sort": {"date": work.date.isoformat(), "score": str(card.score or 0), "n": f"{order[work.id]:06d}"},
         })
     return records
 
@@ -139,7 +175,7 @@ class SearchBundleJob:
             page.write_text(record_page(record), encoding="utf-8")
         self._log = open(self._dir / "pagefind.log", "w+b")
         cmd = [sys.executable, "-m", "pagefind", "--site", str(self._dir / "pages"),
-               "--output-path", str(self._dir / "bundle"), "--force-language", "zh"]
+               "--output-path", str(self._dir / "bundle"), "--force-language", LANGUAGE]
         # An empty library has nothing to index; the finder then says so itself.
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                       preexec_fn=parent_death_hook()) if records else None
@@ -247,3 +283,14 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     for start in range(0, len(cards), CARD_SHARD):
         files[f"finder/data/cards-{start // CARD_SHARD}.json"] = dump(cards[start:start + CARD_SHARD])
     return files
+
+
+def search_data(cat: Catalog) -> dict[str, bytes]:
+    """`koc-search/vocab.json`: the library's vocabulary forms (for cutting queries and saying why a
+    work matched) and the number of works (for idf), shared by the header search and the finder."""
+    import json
+
+    from generator.search.edition_index import analyzer_of
+
+    data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
+    return {"koc-search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}

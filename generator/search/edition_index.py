@@ -1,5 +1,8 @@
 """The whoosh index of one edition: exactly the works it lists, updated in place.
 
+Each work is analysed once (`work_streams`); the same streams feed the whoosh
+index and the browser's Pagefind bundle, so both find the same works.
+
 Example:
     >>> ix, report = index_library(cat, options)   # doctest: +SKIP
     >>> report.added                                # doctest: +SKIP
@@ -8,12 +11,50 @@ Example:
 from __future__ import annotations
 
 from generator.catalog.catalog import Catalog
+from generator.model import Work
 from generator.options import Options
+from generator.search.analysis import Analyzer, SearchVocabulary, VocabEntry
 from generator.search.index import SyncReport, update_index, work_document
 
 
+def analyzer_of(cat: Catalog) -> Analyzer:
+    """The library's analyzer (its vocabulary), made once per catalog."""
+    cached = getattr(cat, "_koc_analyzer", None)
+    if cached is None:
+        cached = Analyzer(SearchVocabulary.of_library(cat.library, cat.tags))
+        try:
+            cat._koc_analyzer = cached
+        except AttributeError:  # a frozen catalog: analyse again next time
+            pass
+    return cached
+
+
+def work_entries(work: Work, cat: Catalog, analyzer: Analyzer) -> list[VocabEntry]:
+    """The vocabulary entries a work is filed under: models, scenarios, tags, contributors."""
+    by_key = analyzer.vocab.by_key
+    keys = [("model", m) for m in work.models] + [("scenario", s) for s in work.scenarios]
+    keys += [("tag", cat.tags.slug(t)) for t in work.tags]
+    keys += [("contributor", c) for c in dict.fromkeys(work.contributor_ids)]
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def work_streams(cat: Catalog) -> dict[str, str]:
+    """Work id → its analysed token stream, for every work the edition lists."""
+    cached = getattr(cat, "_koc_streams", None)
+    if cached is not None:
+        return cached
+    analyzer = analyzer_of(cat)
+    streams = {w.id: analyzer.work_stream(w.title, w.summary if w.summary_given else "", w.body, work_entries(w, cat, analyzer)) for w in cat.listed}
+    try:
+        cat._koc_streams = streams
+    except AttributeError:
+        pass
+    return streams
+
+
 def index_documents(cat: Catalog) -> list[dict]:
-    return [work_document(w, cat.tags.slug) for w in cat.listed]
+    streams = work_streams(cat)
+    return [work_document(w, cat.tags.slug, streams[w.id]) for w in cat.listed]
 
 
 def index_library(cat: Catalog, options: Options) -> tuple[object, SyncReport]:

@@ -1,9 +1,10 @@
 """Index: the whoosh full-text index of the works in force in one edition.
 
-Title, summary and body are analysed by `search.analysis` (jieba words
-plus character bigrams, so "ISOFIX接口" is found by "ISOFIX" and by "接口",
-and 第二排 inside 第二排放平); the facets are
-keyword fields holding slugs. The index lives in the cache folder and is
+One text field, `content`, holds the work's token stream from
+`analysis.Analyzer.work_stream` (title, summary, body, and the labels and
+aliases of its facets and its contributors' names), with positions, the very
+stream the browser's Pagefind bundle holds; title, summary and body are
+stored for excerpts. The facets are keyword fields holding slugs. The index lives in the cache folder and is
 updated incrementally: each document carries a hash of exactly what was
 indexed, so an edit re-indexes that work alone.
 
@@ -41,23 +42,23 @@ import whoosh.filedb.structfile
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from generator.search.analysis import ChineseAnalyzer
+from generator.search.analysis import StreamAnalyzer
 from generator.model import Audience, Work
 
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 8  # 8: the analyzer moved to generator.search.analysis (the schema pickles its path)
+SCHEMA_VERSION = 9  # 9: one pre-analysed `content` stream (issue 12)
 
 
 
 def make_schema() -> Schema:
-    analyzer = ChineseAnalyzer()
     keyword = dict(stored=True, commas=True, scorable=False)
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         digest=STORED,
-        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
-        summary=TEXT(analyzer=analyzer, stored=True, phrase=False),
-        body=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        content=TEXT(analyzer=StreamAnalyzer(), phrase=True),
+        title=STORED,
+        summary=STORED,
+        body=STORED,
         type=ID(stored=True),
         scenario=KEYWORD(**keyword),
         model=KEYWORD(**keyword),
@@ -72,10 +73,16 @@ def make_schema() -> Schema:
     )
 
 
-def work_document(work: Work, tag_slug) -> dict:
-    """The indexed fields of one work; `tag_slug` maps a tag label to its slug."""
+def work_document(work: Work, tag_slug, stream: str | None = None) -> dict:
+    """The indexed fields of one work; `tag_slug` maps a tag label to its slug, `stream` is its
+    analysed text (`edition_index.work_streams`; without it, its text analysed without a vocabulary)."""
+    if stream is None:
+        from generator.search.analysis import Analyzer, SearchVocabulary
+
+        stream = Analyzer(SearchVocabulary([])).work_stream(work.title, work.summary if work.summary_given else "", work.body, [])
     doc = {
         "id": work.id,
+        "content": stream,
         "title": work.title,
         "summary": work.summary,
         "body": work.body,

@@ -23,9 +23,7 @@ from whoosh.searching import Searcher
 
 from generator.search.facets import FACETS
 
-TEXT_FIELDS = ("title", "summary", "body")
-# Query-time boosts multiply scores; index-time boosts would be flattened by BM25's saturation.
-FIELD_BOOSTS = {"title": 4.0, "summary": 1.5, "body": 1.0}
+TEXT_FIELDS = ("content",)
 FIELDS = (*FACETS, "featured", "score", "id")
 
 # Facets whose values are written as editors write them (labels, aliases) and resolved to the indexed value.
@@ -42,7 +40,8 @@ class QueryError(ValueError):
 
 
 def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+    """The query language; each free word is cut by the library's analysis (`resolve.analyzer`)."""
+    parser = MultifieldParser(list(TEXT_FIELDS), schema)
     parser.add_plugin(GtLtPlugin())
     text = text.strip()
     if not text:
@@ -57,8 +56,14 @@ def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
     if q is wq.NullQuery:
         return q
     unknown: list[str] = []
+    analyzer = getattr(resolve, "analyzer", None)
 
     def visit(node):
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
+            text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+            groups = analyzer.query_groups(text) if analyzer else [(text,)]
+            parts = [wq.Term(node.fieldname, g[0]) if len(g) == 1 else wq.Phrase(node.fieldname, list(g)) for g in groups]
+            return wq.NullQuery if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
         if isinstance(node, wq.Term) and node.fieldname in RESOLVED and resolve:
             value = resolve(node.fieldname, node.text)
             if value is None:
@@ -93,6 +98,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    groups: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def filters_query(filters: dict[str, str | None]) -> list[wq.Query]:
@@ -101,26 +107,60 @@ def filters_query(filters: dict[str, str | None]) -> list[wq.Query]:
 
 def search(searcher: Searcher, q: wq.Query, filters: list[wq.Query] = (), limit: int = 20,
            sort: str = "relevance", with_facets: bool = True, snippets: bool = False) -> SearchResult:
-    """Ranked (BM25F) results; facet counts over every match, not only the shown page."""
+    """The query language (fields, AND/OR/NOT): whoosh's BM25F; facet counts over every match."""
     full = wq.And([q, *filters]) if filters else q
     values = _doc_values(searcher)
-    if sort == "date":
-        results = searcher.search(full, limit=None, sortedby=["date", "id"], reverse=True)
-        ranked = list(results.items())
-    elif sort == "score":
-        results = searcher.search(full, limit=None, sortedby=["score", "date", "id"], reverse=True)
+    if sort in ("date", "score"):
+        keys = ["date", "id"] if sort == "date" else ["score", "date", "id"]
+        results = searcher.search(full, limit=None, sortedby=keys, reverse=True)
         ranked = list(results.items())
     else:
         results = searcher.search(full, limit=None)
         # whoosh breaks equal scores by document number, which depends on
         # indexing order; break them by id so output is reproducible.
         ranked = sorted(results.items(), key=lambda item: (-round(item[1] or 0, 6), values.ids[item[0]]))
-    terms = _text_terms(q) if snippets else set()
+    groups = _text_groups(q) if snippets else []
+    return _result(searcher, ranked, groups, limit, snippets, results.docs() if with_facets else None)
+
+
+def search_words(searcher: Searcher, analyzer, text: str, filters: list[wq.Query] = (), limit: int = 20,
+                 sort: str = "relevance", with_facets: bool = True, snippets: bool = False) -> SearchResult:
+    """Plain words, as the header search and the finder take them: the library's analysis, every
+    group required, ranked by `rank.rank`; a query one edit from a vocabulary form that finds
+    nothing is read as that form."""
+    from generator.search.rank import rank
+
+    allowed = None
+    if filters:
+        allowed = set(searcher.search(wq.And(list(filters)), limit=None).docs())
+    groups = analyzer.query_groups(text)
+    ranked = rank(searcher, groups, allowed, analyzer.vocab)
+    if not ranked:
+        fixed = analyzer.correct(text)
+        if fixed:
+            groups = analyzer.query_groups(fixed)
+            ranked = rank(searcher, groups, allowed, analyzer.vocab)
+    if sort in ("date", "score"):
+        values = _doc_values(searcher)
+        fields = {d: searcher.stored_fields(d) for d, _ in ranked}
+        if sort == "date":
+            ranked.sort(key=lambda item: (fields[item[0]]["date"], fields[item[0]]["id"]), reverse=True)
+        else:
+            ranked.sort(key=lambda item: (fields[item[0]].get("score") or 0, fields[item[0]]["date"], values.ids[item[0]]), reverse=True)
+    result = _result(searcher, ranked, analyzer.marked(groups), limit, snippets, [d for d, _ in ranked] if with_facets else None)
+    result.groups = groups
+    return result
+
+
+def _result(searcher, ranked, groups, limit, snippets, docs) -> SearchResult:
+    from generator.search.analysis import excerpt
+
     hits = []
     for docnum, score in ranked[:limit] if limit else ranked:
         fields = searcher.stored_fields(docnum)
-        hits.append(Hit(fields["id"], float(score or 0), fields, snippet(fields.get("body", ""), terms) if snippets else ""))
-    facets = values.count(results.docs()) if with_facets else {}
+        text = f"{fields.get('title', '')}\n{fields.get('summary', '')}\n{fields.get('body', '')}"
+        hits.append(Hit(fields["id"], float(score or 0), fields, excerpt(text, groups) if snippets else ""))
+    facets = _doc_values(searcher).count(docs) if docs is not None else {}
     return SearchResult(len(ranked), hits, facets)
 
 
@@ -151,42 +191,14 @@ def _doc_values(searcher: Searcher) -> _DocValues:
     return cached
 
 
-def _text_terms(q: wq.Query) -> set[str]:
-    terms = set()
-    for fieldname, text in q.iter_all_terms():
-        if fieldname in TEXT_FIELDS:
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return terms
-
-
-def snippet(text: str, terms: set[str], width: int = 120) -> str:
-    """HTML-escaped excerpt around the first hit, every hit wrapped in <mark>.
-
-    Query terms are bigrams and lowercased words, so overlapping matches are
-    merged into runs (第二+二排 marks 第二排).
-    """
-    import html
-
-    text = " ".join(re.sub(r"(^|\n)\s*(#+|[-*>]|\d+\.)\s+", " ", text).split())
-    lower = text.lower()
-    marked = bytearray(len(text))
-    for term in terms:
-        start = lower.find(term)
-        while start != -1:
-            marked[start:start + len(term)] = b"\x01" * len(term)
-            start = lower.find(term, start + 1)
-    first = marked.find(1)
-    begin = max(0, first - width // 4) if first != -1 else 0
-    end = min(len(text), begin + width)
-    out, i = [], begin
-    while i < end:
-        j = i
-        while j < end and marked[j] == marked[i]:
-            j += 1
-        piece = html.escape(text[i:j])
-        out.append(f"<mark>{piece}</mark>" if marked[i] else piece)
-        i = j
-    return ("…" if begin else "") + "".join(out) + ("…" if end < len(text) else "")
+def _text_groups(q: wq.Query) -> list[tuple[str, ...]]:
+    groups = []
+    for leaf in q.leaves():
+        if getattr(leaf, "fieldname", None) not in TEXT_FIELDS:
+            continue
+        words = getattr(leaf, "words", None) or [getattr(leaf, "text", "")]
+        groups.append(tuple(w.decode("utf-8") if isinstance(w, bytes) else w for w in words))
+    return [g for g in groups if g and g[0]]
 
 
 def collection_ids(searcher: Searcher, q: wq.Query, sort: str, limit: int) -> list[str]:
@@ -231,4 +243,7 @@ def make_resolver(library, tags) -> Resolver:
             return value if value in library.contributors else None
         return value
 
+    from generator.search.analysis import Analyzer, SearchVocabulary
+
+    resolve.analyzer = Analyzer(SearchVocabulary.of_library(library, tags))
     return resolve

@@ -4,7 +4,12 @@ The JSON shape is stable (see README, "koc search --json"):
 {"query", "filters", "sort", "total", "results": [{"id", "title", "type", "date", "url",
  "contributors": [{"id", "name", "role"}], "uses", "score", "relevance", "snippet"}],
  "facets": {"type"|"scenario"|"model"|"tag"|"contributor"|"use"|"year": {value: count}}}
-`snippet` is HTML-escaped text with each hit wrapped in <mark>…</mark>.
+`snippet` is HTML-escaped text with each hit wrapped in <mark>…</mark>; `why` lists
+the facets that matched words the text does not hold (["车型：星途L7"]).
+
+Plain words (no `field:`, AND/OR/NOT, quotes or brackets) go through the same
+analysis and ranking as the header search and the finder (`search_words`);
+`field:value` words among them are filters. Anything else is the query language.
 """
 
 from __future__ import annotations
@@ -18,9 +23,15 @@ from generator.content.check import check_library
 from generator.options import Options
 from generator.pages.routes import Routes
 from generator.problems import ContentError, has_errors
-from generator.search.query import QueryError, filters_query, make_resolver, parse_query, search
+from generator.search.query import QueryError, filters_query, make_resolver, parse_query, search, search_words
 from generator.search.bundle import filter_labels
-from generator.search.edition_index import index_library
+from generator.search.edition_index import analyzer_of, index_library, work_entries
+
+_SYNTAX = re.compile(r'\b(AND|OR|NOT)\b|["()\[\]]')
+_FIELD = re.compile(r'(?:^|\s)([A-Za-z_]+):(\S+)')
+
+
+FILTERABLE = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
 
 def search_library(options: Options, text: str, filters: dict, limit: int = 10, sort: str = "relevance") -> dict:
@@ -38,9 +49,24 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             if indexed is None:
                 raise QueryError(f"--{name} {value}：库中没有这个值")
             resolved[name] = indexed
-    q = parse_query(text, ix.schema, resolve)
+    analyzer = analyzer_of(cat)
+    plain = not _SYNTAX.search(text)
+    words = text
+    if plain:
+        for name, value in _FIELD.findall(text):
+            indexed = resolve(name, value) if name in FILTERABLE else None
+            if indexed is None:
+                plain = False
+                break
+            resolved[name] = indexed
+        if plain:
+            words = _FIELD.sub(" ", text).strip()
     with ix.searcher() as searcher:
-        result = search(searcher, q, filters_query(resolved), limit=limit, sort=sort, snippets=True)
+        if plain and words:
+            result = search_words(searcher, analyzer, words, filters_query(resolved), limit=limit, sort=sort, snippets=True)
+        else:
+            q = parse_query(text if not plain else "", ix.schema, resolve)
+            result = search(searcher, q, filters_query(resolved), limit=limit, sort=sort, snippets=True)
     people = checked.library.contributors
     works = {w.id: w for w in cat.listed}
     rows = []
@@ -57,6 +83,7 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
             "score": work.evaluation.score if work.evaluation else None,
             "relevance": round(hit.score, 4),
             "snippet": hit.snippet if "<mark>" in hit.snippet else html.escape(work.summary[:120]),
+            "why": analyzer.why(result.groups, f"{work.title}\n{work.summary}\n{work.body}", work_entries(work, cat, analyzer)),
         })
     return {"query": text, "filters": {k: v for k, v in filters.items() if v}, "sort": sort, "total": result.total,
             "results": rows, "facets": result.facets, "labels": filter_labels(cat)}
@@ -72,6 +99,8 @@ def render_terminal(result: dict, console) -> None:
         names = "、".join(c["name"] + role_note(c["role"]) for c in row["contributors"])
         console.print(f"\n[bold cyan]{n}. {escape(row['title'])}[/]  [dim]{row['type']} · {row['date']} · {row['id']}[/]")
         console.print(f"   {escape(names)}")
+        if row.get("why"):
+            console.print(f"   [dim]匹配：{escape('；'.join(row['why']))}[/]")
         snippet = escape(html.unescape(re.sub(r"</?mark>", "\x00", row["snippet"])))
         parts = snippet.split("\x00")
         console.print("   " + "".join(f"[reverse yellow]{p}[/]" if i % 2 else p for i, p in enumerate(parts)))

@@ -1,8 +1,11 @@
-// Case finder: the whole state lives in the URL. With words, Pagefind searches and
-// counts; with filters only, the compact finder/data/ files answer (Pagefind would
-// download its whole word index for a search without words).
+// Case finder: the whole state lives in the URL. With words, the library's analysis over
+// Pagefind (koc-find.js) finds and ranks them by relevance unless a sort is chosen; with
+// filters only, the compact finder/data/ files answer (Pagefind would download its whole
+// word index for a search without words).
 // Screen readers hear each outcome once, through a status region: the count and
 // the filters it applies to ("共 2 件作品：场景 露营自驾，类型 视频").
+import { counts as facetCounts, excerpt, findWorks, load, marked, why } from "./koc-find.js";
+
 const root = document.getElementById("koc-finder");
 const PAGE = 12;
 
@@ -20,13 +23,15 @@ if (root) {
   const more = root.querySelector(".koc-finder__more");
   const selects = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[name=${f}]`)]));
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  let pagefind, facetData, results = [], shown = 0, seq = 0;
+  let facetData, results = [], shown = 0, seq = 0, groups = [], vocab = null;
+  let sortChosen = false;  // date and score are explicit sorts; otherwise words rank by relevance
   const shards = new Map();
 
   function readUrl() {
     const params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
-    sortSelect.value = ["score", "relevance"].includes(params.get("sort")) ? params.get("sort") : "date";
+    sortChosen = ["date", "score", "relevance"].includes(params.get("sort"));
+    sortSelect.value = sortChosen ? params.get("sort") : (input.value.trim() ? "relevance" : "date");
     for (const f of FACETS) fillOptions(f, {}, params.get(f) || "");
   }
 
@@ -40,7 +45,7 @@ if (root) {
     const params = new URLSearchParams();
     if (s.q) params.set("q", s.q);
     for (const [f, v] of Object.entries(s.filters)) params.set(f, v);
-    if (s.sort !== "date") params.set("sort", s.sort);
+    if (sortChosen) params.set("sort", s.sort);
     const query = params.toString();
     history.replaceState(null, "", query ? `?${query}` : location.pathname);
   }
@@ -59,17 +64,17 @@ if (root) {
 
   async function find(s) {
     if (!s.q) return findLocal(s);
-    if (!pagefind) {
-      pagefind = await import(new URL("pagefind/pagefind.js", base).href);
-      await pagefind.options({ baseUrl: base.pathname, excerptLength: 30 });
-      await pagefind.init();
-    }
-    const sort = s.sort === "relevance" ? undefined : { [s.sort]: "desc" };
-    const search = await pagefind.search(s.q, { filters: s.filters, sort });
-    return { filters: search.filters, results: search.results.map((r) => ({ data: async () => fromPagefind(await r.data()) })) };
+    const sort = s.sort === "relevance" ? null : { [s.sort]: "desc" };
+    const found = await findWorks(base, s.q, { filters: s.filters, sort });
+    groups = found.groups;
+    vocab = found.vocab;
+    const filters = found.results.length ? await facetCounts(base, found.groups, s.filters) : {};
+    return { filters, results: found.results.map((r) => ({ data: async () => fromPagefind(await r.data()) })) };
   }
 
-  const fromPagefind = (d) => ({ ...d.meta, url: d.url, excerpt: d.excerpt });
+  const fromPagefind = (d) => ({
+    ...d.meta, url: d.url, excerpt: excerpt(d.meta.text, marked(vocab, groups), 60), why: why(vocab, groups, d.meta.text, d.filters).join("；"),
+  });
 
   async function loadFacets() {
     if (!facetData) {
@@ -121,6 +126,7 @@ if (root) {
       if (!s.filters[f] || search.local) return search.filters?.[f] || {};
       const others = { ...s.filters };
       delete others[f];
+      if (s.q) return results.length ? (await facetCounts(base, groups, others))?.[f] || {} : {};
       return (await find({ ...s, filters: others })).filters?.[f] || {};
     }));
     await showMore(mine);
@@ -158,20 +164,20 @@ if (root) {
     const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
     return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
       `<p class="koc-card-title"><a href="${esc(m.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
+      (m.why ? `<p class="koc-card-why">${esc(m.why)}</p>` : "") +
       (m.excerpt ? `<p class="koc-card-summary">${m.excerpt}</p>` : "") +
       `<p class="koc-card-uses">${uses}${warn}</p></li>`;
   }
 
   async function start() {
     // Words in the URL: fetch Pagefind's script and index meta while the rest starts.
-    if (new URLSearchParams(location.search).get("q")) {
-      import(new URL("pagefind/pagefind.js", base).href).catch(() => {});
-    }
+    if (new URLSearchParams(location.search).get("q")) load(base).catch(() => {});
     form.hidden = false;
     readUrl();
     let timer;
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 200); });
-    form.addEventListener("change", (e) => { if (e.target !== input) run(); });
+    input.addEventListener("input", () => { if (!sortChosen) sortSelect.value = input.value.trim() ? "relevance" : "date"; });
+    form.addEventListener("change", (e) => { if (e.target === sortSelect) sortChosen = true; if (e.target !== input) run(); });
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
     // Keyboard users land on the first card just added, not back at the top.
     more.addEventListener("click", async () => {

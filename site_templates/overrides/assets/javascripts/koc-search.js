@@ -1,7 +1,10 @@
-// Header search: Pagefind's JS API, loaded on first use; results as a dropdown of links.
+// Header search: the library's analysis over Pagefind (koc-find.js), loaded on first use;
+// results as a dropdown of links, with why a work matched when its text does not say it.
 // Keyboard: ↓ from the box enters the results, ↑/↓ move between them, Esc closes them
 // and returns to the box (a second Esc closes the box on a phone). The count of results
 // is announced through a status region.
+import { excerpt, findWorks, load, marked, why } from "./koc-find.js";
+
 const root = document.querySelector(".koc-search");
 if (root) {
   const base = new URL(root.dataset.kocBase, location.href);
@@ -9,20 +12,11 @@ if (root) {
   const panel = root.querySelector(".koc-search__results");
   const status = root.querySelector(".koc-search__status");
   const toggle = root.querySelector(".koc-search__toggle");
-  let pagefind = null;
-  let seq = 0;
-
-  async function load() {
-    if (!pagefind) {
-      pagefind = await import(new URL("pagefind/pagefind.js", base).href);
-      await pagefind.options({ baseUrl: base.pathname, excerptLength: 24 });
-      pagefind.init();
-    }
-    return pagefind;
-  }
+  let seq = 0, timer = null;
 
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const links = () => [...panel.querySelectorAll("a")];
+  const say = (text) => { if (status) status.textContent = text; };
 
   function close() {
     panel.hidden = true;
@@ -31,23 +25,28 @@ if (root) {
   async function run() {
     const query = input.value.trim();
     const mine = ++seq;
-    if (!query) { close(); panel.innerHTML = ""; status.textContent = ""; return; }
-    const pf = await load();
-    const search = await pf.debouncedSearch(query, {}, 150);
-    if (search === null || mine !== seq) return;
-    const top = await Promise.all(search.results.slice(0, 8).map((r) => r.data()));
+    if (!query) { close(); panel.innerHTML = ""; say(""); return; }
+    const found = await findWorks(base, query);
+    if (mine !== seq) return;
+    const top = await Promise.all(found.results.slice(0, 8).map((r) => r.data()));
     if (mine !== seq) return;
     const finder = `${root.dataset.kocFinder}?q=${encodeURIComponent(query)}`;
-    const total = search.results.length;
+    const total = found.results.length;
+    const marks = top.length ? marked(found.vocab, found.groups) : [];
     panel.innerHTML = top.length
-      ? `<ul class="koc-search__list" aria-label="搜索结果">` + top.map((d) => `<li><a class="koc-search__hit" href="${esc(d.url)}">
+      ? `<ul class="koc-search__list" aria-label="搜索结果">` + top.map((d) => {
+          const reasons = why(found.vocab, found.groups, d.meta.text, d.filters);
+          return `<li><a class="koc-search__hit" href="${esc(d.url)}">
           <span class="koc-search__title">${esc(d.meta.title)}</span>
-          <span class="koc-search__meta">${esc(d.meta.type)} · ${esc(d.meta.date)} · ${esc(d.meta.credits)}</span>
-          <span class="koc-search__excerpt">${d.excerpt}</span></a></li>`).join("") + `</ul>` +
+          <span class="koc-search__meta">${esc(d.meta.type)} · ${esc(d.meta.date)} · ${esc(d.meta.credits)}</span>` +
+          (reasons.length ? `<span class="koc-search__why">${esc(reasons.join("；"))}</span>` : "") +
+          `<span class="koc-search__excerpt">${excerpt(d.meta.text, marks, 48)}</span></a></li>`;
+        }).join("") + `</ul>` +
         `<a class="koc-search__all" href="${finder}">在案例查找中查看全部 ${total} 条结果 →</a>`
       : `<p class="koc-search__none">没有找到“${esc(query)}”。<a href="${finder}">去案例查找</a></p>`;
     panel.hidden = false;
-    status.textContent = total ? `找到 ${total} 件作品，按下方向键浏览。` : `没有找到“${query}”。`;
+    panel.dataset.for = query;  // what the dropdown now answers (tests and the benchmark wait for it)
+    say(total ? `找到 ${total} 件作品，按下方向键浏览。` : `没有找到“${query}”。`);
   }
 
   function move(from, step) {
@@ -57,14 +56,15 @@ if (root) {
     else if (i < all.length) all[i].focus();
   }
 
-  input.addEventListener("input", run);
-  input.addEventListener("focus", () => { load(); if (panel.innerHTML) panel.hidden = false; });
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 150); });
+  input.addEventListener("focus", () => { load(base); if (panel.innerHTML) panel.hidden = false; });
   input.addEventListener("keydown", (e) => {
     if (e.key === "ArrowDown" && !panel.hidden && links().length) { e.preventDefault(); links()[0].focus(); }
     else if (e.key === "Escape") {
       e.preventDefault();
       if (!panel.hidden) close();
       else if (root.classList.contains("koc-search--open")) { setOpen(false); toggle.focus(); }
+      else input.blur();
     }
   });
   panel.addEventListener("keydown", (e) => {
