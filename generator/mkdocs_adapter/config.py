@@ -67,10 +67,11 @@ class KocPluginConfig(base.Config):
     reuse_weight = c.Type((int, float), default=_WEIGHTS.reuse_weight)
 
 
-def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ) -> Options:
+def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ,
+               site_url: str | None = None) -> Options:
     """The plugin's validated settings as engine-neutral Options (the environment fills what they leave unset)."""
     project = Path(config_file).parent if config_file else Path.cwd()
-    return options_from(project, {**dict(cfg), "use_directory_urls": use_directory_urls}, environ)
+    return options_from(project, {**dict(cfg), "use_directory_urls": use_directory_urls, "site_url": site_url}, environ)
 
 
 def _raw_config(config_file: Path) -> dict:
@@ -118,4 +119,4 @@ def read_options(config_file: Path, environ=os.environ, **settings: Any) -> Opti
     errors, _ = cfg.validate()
     if errors:
         raise ValueError("; ".join(f"koc.{key}: {error}" for key, error in errors))
-    return to_options(cfg, config_file, bool(raw.get("use_directory_urls", True)), environ)
+    return to_options(cfg, config_file, bool(raw.get("use_directory_urls", True)), environ, raw.get("site_url"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS
+from generator.pages.kit import KIT_UI
 from generator.pages.routes import Routes
 
 # Characters that could become markup in the theme's own title slots.
@@ -49,7 +50,7 @@ def _environment(templates_dir: Path) -> Environment:
         env.filters["stars"] = stars
         env.filters["url"] = _url
         env.globals["route"] = _route
-        env.globals.update(TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS)
+        env.globals.update(TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS, KIT_UI=KIT_UI)
         _ENVIRONMENTS[folder] = env
     return _ENVIRONMENTS[folder]
 

@@ -24,6 +24,7 @@ from generator.pages.body import Body, render_body
 from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
 from generator.pages.home import finder_page, home_page
+from generator.pages.kit import kit_files, kit_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
 from generator.pages.render import Renderer
@@ -51,6 +52,7 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
     hall_of_fame_page,
     problem_pages,
     finder_page,
+    kit_page,
 )
 
 
@@ -103,6 +105,7 @@ def generate_site(options: Options) -> SiteSources:
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
+    out.data_files.update(kit_files(inputs))
     return out
 
 

@@ -32,6 +32,7 @@ from generator.catalog.catalog import Catalog
 from generator.pages.spec import PageInputs
 
 _TAGS = re.compile(r"<[^>]+>")
+NO_EXPIRY = "never"
 
 
 def search_records(inputs: PageInputs) -> list[dict]:
@@ -56,6 +57,8 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
                 "uses": " · ".join(card.uses) or "仅供浏览",
                 "expiring": f"授权 {card.expiry_days} 天后到期" if card.expiry_days is not None else "",
+                "expiry": card.expiry_label if work.rights.uses else "",
+                "id": work.id,
                 "score": str(card.score or ""),
             },
             "filters": _filters(work, cat),
@@ -73,6 +76,8 @@ def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
         "contributor": list(dict.fromkeys(work.contributor_ids)),
         "use": [u.value for u in Use if u in work.rights.uses] or ["none"],
         "year": [str(work.year)],
+        # Not a filter on screen: the finder's meeting date keeps the works whose rights last until then.
+        "expires": [work.rights.expires.isoformat() if work.rights.expires else NO_EXPIRY],
     }
     return {k: v for k, v in filters.items() if v}
 
@@ -181,7 +186,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     """
     import json
 
-    names = ("type", "scenario", "model", "tag", "contributor", "use", "year")
+    names = ("type", "scenario", "model", "tag", "contributor", "use", "year", "expires")
     dicts: dict[str, dict[str, int]] = {n: {} for n in names}
     rows, cards = [], []
     for record in records:
@@ -191,7 +196,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
             codes.append([table.setdefault(v, len(table)) for v in record["filters"].get(name, [])])
         rows.append([record["sort"]["date"], int(record["sort"]["score"] or 0), *codes])
         m = record["meta"]
-        cards.append([record["url"], m["title"], m["type"], m["date"], m["credits"], m["uses"], m["expiring"], m["score"], m["image"]])
+        cards.append([record["url"], m["title"], m["type"], m["date"], m["credits"], m["uses"], m["expiring"], m["score"], m["image"], m["expiry"], m["id"]])
     dump = lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # noqa: E731
     files = {"finder/data/facets.json": dump({"facets": list(names), "values": {n: list(t) for n, t in dicts.items()},
                                                "rows": rows, "shard": CARD_SHARD})}

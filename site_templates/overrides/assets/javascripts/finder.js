@@ -1,6 +1,9 @@
 // Case finder: the whole state lives in the URL. With words, Pagefind searches and
 // counts; with filters only, the compact finder/data/ files answer (Pagefind would
 // download its whole word index for a search without words).
+// Several values per filter: any of them (OR) within a filter, all filters (AND)
+// across; the URL says `?scenario=a,b&type=video&meeting=2026-07-01`. A meeting date
+// keeps only works whose rights last until that day.
 const root = document.getElementById("koc-finder");
 const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
 const PAGE = 12;
@@ -14,7 +17,11 @@ if (root) {
   const status = form.querySelector(".koc-finder__status");
   const list = root.querySelector(".koc-finder__results ul");
   const more = root.querySelector(".koc-finder__more");
-  const selects = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[name=${f}]`)]));
+  const meetingInput = form.querySelector("[name=meeting]");
+  const groups = Object.fromEntries(FACETS.map((f) => [f, form.querySelector(`[data-facet=${f}]`)]));
+  const kitUi = JSON.parse(document.getElementById("koc-finder-kit").textContent);
+  const DATE = /^\d{4}-\d{2}-\d{2}$/;
+  const listOf = (params, f) => [...new Set(params.getAll(f).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean))];
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   let pagefind, facetData, results = [], shown = 0, seq = 0;
   const shards = new Map();
@@ -23,34 +30,46 @@ if (root) {
     const params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
     sortSelect.value = ["score", "relevance"].includes(params.get("sort")) ? params.get("sort") : "date";
-    for (const f of FACETS) fillOptions(f, {}, params.get(f) || "");
+    meetingInput.value = DATE.test(params.get("meeting") || "") ? params.get("meeting") : "";
+    for (const f of FACETS) fillOptions(f, {}, listOf(params, f).filter((v) => v in (labels[f] || {})));
   }
+
+  const chosen = (f) => [...groups[f].querySelectorAll("input:checked")].map((i) => i.value);
 
   function state() {
     const filters = {};
-    for (const f of FACETS) if (selects[f].value) filters[f] = selects[f].value;
-    return { q: input.value.trim(), sort: sortSelect.value, filters };
+    for (const f of FACETS) {
+      const values = chosen(f);
+      if (values.length) filters[f] = values;
+    }
+    return { q: input.value.trim(), sort: sortSelect.value, filters, meeting: meetingInput.value };
   }
 
   function writeUrl(s) {
     const params = new URLSearchParams();
     if (s.q) params.set("q", s.q);
-    for (const [f, v] of Object.entries(s.filters)) params.set(f, v);
+    for (const [f, v] of Object.entries(s.filters)) params.set(f, v.join(","));
+    if (s.meeting) params.set("meeting", s.meeting);
     if (s.sort !== "date") params.set("sort", s.sort);
-    const query = params.toString();
+    const query = params.toString().replace(/%2C/g, ",");
     history.replaceState(null, "", query ? `?${query}` : location.pathname);
   }
 
-  // Options of one facet: every known value, with its count under the other filters.
+  // Options of one facet: every known value as a checkbox, with its count under the
+  // other filters (so choosing a second value shows how many it adds).
   function fillOptions(facet, counts, selected) {
-    const select = selects[facet];
+    const group = groups[facet];
+    const box = group.querySelector(".koc-finder__options");
     const values = Object.keys(labels[facet] || {});
     const known = counts && Object.keys(counts).length;
-    select.innerHTML = `<option value="">全部</option>` + values
-      .filter((v) => !known || counts[v] || v === selected)
-      .map((v) => `<option value="${esc(v)}"${v === selected ? " selected" : ""}>${esc(labels[facet][v])}${known ? `（${counts[v] || 0}）` : ""}</option>`)
+    const focused = box.contains(document.activeElement) ? document.activeElement.value : null;
+    box.innerHTML = values
+      .filter((v) => !known || counts[v] || selected.includes(v))
+      .map((v) => `<label><input type="checkbox" name="${esc(facet)}" value="${esc(v)}"${selected.includes(v) ? " checked" : ""}> ${esc(labels[facet][v])}${known ? `<span class="koc-finder__count">（${counts[v] || 0}）</span>` : ""}</label>`)
       .join("");
-    select.value = selected;
+    if (focused !== null) box.querySelector(`input[value="${CSS.escape(focused)}"]`)?.focus();
+    group.querySelector(".koc-finder__chosen").textContent = selected.length ? selected.map((v) => labels[facet][v] ?? v).join("、") : "全部";
+    group.classList.toggle("koc-finder__multi--active", selected.length > 0);
   }
 
   async function find(s) {
@@ -61,11 +80,19 @@ if (root) {
       await pagefind.init();
     }
     const sort = s.sort === "relevance" ? undefined : { [s.sort]: "desc" };
-    const search = await pagefind.search(s.q, { filters: s.filters, sort });
+    const filters = Object.fromEntries(Object.entries(s.filters).map(([f, v]) => [f, { any: v }]));
+    if (s.meeting) filters.expires = { any: await lastingUntil(s.meeting) };
+    const search = await pagefind.search(s.q, { filters, sort });
     return { filters: search.filters, results: search.results.map((r) => ({ data: async () => fromPagefind(await r.data()) })) };
   }
 
   const fromPagefind = (d) => ({ ...d.meta, url: d.url, excerpt: d.excerpt });
+
+  // Expiry values whose rights last until the meeting ("never" ends: always).
+  async function lastingUntil(meeting) {
+    const data = await loadFacets();
+    return data.values.expires.filter((v) => v === "never" || v >= meeting);
+  }
 
   async function loadFacets() {
     if (!facetData) {
@@ -79,13 +106,14 @@ if (root) {
   async function findLocal(s) {
     const data = await loadFacets();
     const col = (f) => 2 + data.facets.indexOf(f);
-    const wanted = Object.entries(s.filters).map(([f, v]) => [col(f), data.code[f][v] ?? -1]);
-    const matches = (row, skip) => wanted.every(([c, code]) => c === skip || row[c].includes(code));
+    const wanted = Object.entries(s.filters).map(([f, vs]) => [col(f), new Set(vs.map((v) => data.code[f][v] ?? -1))]);
+    if (s.meeting) wanted.push([col("expires"), new Set((await lastingUntil(s.meeting)).map((v) => data.code.expires[v]))]);
+    const matches = (row, skip) => wanted.every(([c, codes]) => c === skip || row[c].some((code) => codes.has(code)));
     const hits = [];
     data.rows.forEach((row, i) => { if (matches(row)) hits.push(i); });
     if (s.sort === "score") hits.sort((a, b) => data.rows[b][1] - data.rows[a][1] || a - b);
     const filters = {};
-    for (const f of data.facets) {
+    for (const f of FACETS) {
       const c = col(f), counts = {};
       data.rows.forEach((row) => { if (matches(row, c)) for (const code of row[c]) counts[data.values[f][code]] = (counts[data.values[f][code]] || 0) + 1; });
       filters[f] = counts;
@@ -96,8 +124,8 @@ if (root) {
   async function card(i) {
     const n = Math.floor(i / facetData.shard);
     if (!shards.has(n)) shards.set(n, fetch(new URL(`finder/data/cards-${n}.json`, base)).then((r) => r.json()));
-    const [url, title, type, date, credits, uses, expiring, score, image] = (await shards.get(n))[i % facetData.shard];
-    return { url: new URL(url.slice(1), base).pathname, title, type, date, credits, uses, expiring, score, image, excerpt: "" };
+    const [url, title, type, date, credits, uses, expiring, score, image, expiry, id] = (await shards.get(n))[i % facetData.shard];
+    return { url: new URL(url.slice(1), base).pathname, title, type, date, credits, uses, expiring, score, image, expiry, id, excerpt: "" };
   }
 
   async function run() {
@@ -111,6 +139,7 @@ if (root) {
     shown = 0;
     list.innerHTML = "";
     status.textContent = results.length ? `共 ${results.length} 件作品` : "没有符合条件的作品，试试放宽筛选条件。";
+    if (s.meeting) status.textContent += `（已排除授权在会议日期 ${s.meeting} 前到期的作品）`;
     // Cards and counts at once. Counts for a facet ignore that facet's own choice,
     // so the other options stay reachable (the local path computes them that way).
     const counting = Promise.all(FACETS.map(async (f) => {
@@ -122,7 +151,7 @@ if (root) {
     await showMore(mine);
     const counts = await counting;
     if (mine !== seq) return;
-    FACETS.forEach((f, i) => fillOptions(f, counts[i], s.filters[f] || ""));
+    FACETS.forEach((f, i) => fillOptions(f, counts[i], s.filters[f] || []));
     // Set once cards and counts are on screen: tests and the benchmark wait for it.
     root.dataset.total = String(results.length);
   }
@@ -138,12 +167,15 @@ if (root) {
   function cardHtml(m) {
     const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
     const stars = m.score ? `<span class="koc-stars">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
-    const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use">${esc(u)}</span>`).join("");
+    const permitted = m.uses && m.uses !== "仅供浏览";
+    const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use${permitted ? "" : " koc-use-none"}">${permitted ? "✓ " : ""}${esc(u)}</span>`).join("");
+    const expiry = m.expiry ? `<span class="koc-expiry">${esc(m.expiry)}</span>` : "";
     const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
+    const kit = m.id ? `<p class="koc-card-actions"><button type="button" class="koc-kit-add" data-koc-kit-add="${esc(m.id)}" data-label="${esc(kitUi.add)}" data-done="${esc(kitUi.added)}" aria-label="${esc(kitUi.add)}：${esc(m.title)}">＋ ${esc(kitUi.add)}</button></p>` : "";
     return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
       `<p class="koc-card-title"><a href="${esc(m.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
       (m.excerpt ? `<p class="koc-card-summary">${m.excerpt}</p>` : "") +
-      `<p class="koc-card-uses">${uses}${warn}</p></li>`;
+      `<p class="koc-card-uses"><span class="koc-rights">${uses}${expiry}${warn}</span></p>${kit}</li>`;
   }
 
   async function start() {
