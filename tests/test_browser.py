@@ -80,6 +80,22 @@ def finder_ready(pg):
     pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
 
 
+def checked(pg, facet):
+    """Values ticked in one finder filter."""
+    return [e.get_attribute("value") for e in pg.query_selector_all(f".koc-finder__options input[name={facet}]:checked")]
+
+
+def option_counts(pg, facet):
+    """Value → label with count, of one finder filter's options."""
+    return {e.query_selector("input").get_attribute("value"): e.text_content().strip()
+            for e in pg.query_selector_all(f"[data-facet={facet}] .koc-finder__options label")}
+
+
+def tick(pg, facet, value):
+    pg.click(f"[data-facet={facet}] > summary")
+    pg.check(f".koc-finder__options input[name={facet}][value='{value}']")
+
+
 def test_header_search_finds_a_word_only_in_a_body(pg, server):
     pg.goto(server)
     pg.fill(".koc-search__input", "老樟树")
@@ -98,12 +114,12 @@ def test_finder_url_filters_show_exactly_the_matching_works_and_counts(pg, serve
     assert titles == ["周末去外婆家", "带娃露营两天一夜"]
     assert pg.inner_text(".koc-finder__status") == "共 2 件作品"
     assert not pg.is_visible(".koc-finder__more")  # every result is already shown
-    assert pg.input_value("select[name=scenario]") == "family-weekend" and pg.input_value("select[name=type]") == "video"
+    assert checked(pg, "scenario") == ["family-weekend"] and checked(pg, "type") == ["video"]
     # Type counts ignore the type choice itself: within 周末亲子出游 there are 2 videos and 1 photo set.
-    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=type] option")}
+    options = option_counts(pg, "type")
     assert options["video"].endswith("（2）") and options["photo"].endswith("（1）") and "article" not in options
     # Scenario counts under type=video: 2 family trips, 1 camping.
-    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=scenario] option")}
+    options = option_counts(pg, "scenario")
     assert options["family-weekend"].endswith("（2）") and options["camping"].endswith("（1）")
 
 
@@ -111,7 +127,7 @@ def test_changing_a_filter_updates_the_url_and_reload_restores_it(pg, server):
     pg.goto(server + "finder/")
     finder_ready(pg)
     assert pg.inner_text(".koc-finder__status") == "共 5 件作品"
-    pg.select_option("select[name=scenario]", "camping")
+    tick(pg, "scenario", "camping")
     pg.wait_for_function("location.search.includes('scenario=camping')")
     pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 2 件作品'")
     pg.select_option("select[name=sort]", "score")
@@ -123,7 +139,7 @@ def test_changing_a_filter_updates_the_url_and_reload_restores_it(pg, server):
     pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 1 件作品'")
     pg.reload()
     finder_ready(pg)
-    assert pg.input_value("select[name=scenario]") == "camping"
+    assert checked(pg, "scenario") == ["camping"]
     assert pg.input_value("select[name=sort]") == "score"
     assert pg.input_value(".koc-finder__q") == "帐篷"
     assert [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")] == ["露营装备清单"]

@@ -78,10 +78,10 @@ def kit_page(inputs: PageInputs) -> Iterator[PageSpec]:
 
 def qr_svg(url: str) -> str:
     """A QR code of `url` as a standalone SVG (black modules on white, a quiet zone of 4)."""
-    out = io.StringIO()
+    out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", xmldecl=False, nl=False, scale=4, border=4,
                                     dark="#000", light="#fff", title=url)
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
 def kit_files(inputs: PageInputs, qr=qr_svg) -> dict[str, bytes]:
