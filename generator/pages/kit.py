@@ -39,7 +39,7 @@ KIT_UI = {
     "copied": "已复制",
     "copy_failed": "复制失败，请手动选择文字复制",
     "print": "打印 / 存为 PDF",
-    "clear": "清空资料包",
+    "clear_kit": "清空资料包",
     "remove": "移除",
     "up": "上移",
     "down": "下移",

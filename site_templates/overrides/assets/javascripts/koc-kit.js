@@ -62,6 +62,8 @@ function syncButtons(root = document) {
 let badgeLink;
 function badge(n) {
   if (document.getElementById("koc-kit")) return; // the kit page is the kit
+  const label = document.querySelector("[data-koc-kit-add]")?.dataset.open;
+  if (!label) return; // a page that lists no work
   if (!badgeLink) {
     badgeLink = document.createElement("a");
     badgeLink.className = "koc-kit-badge";
@@ -69,7 +71,7 @@ function badge(n) {
   }
   badgeLink.hidden = n === 0;
   badgeLink.href = linkFor(stored());
-  badgeLink.textContent = `📋 查看资料包（${n}）`;
+  badgeLink.textContent = `${label}（${n}）`;
 }
 
 document.addEventListener("click", (e) => {
