@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlencode
 
 import segno
@@ -32,6 +32,7 @@ from generator.pages.spec import LISTING, PageInputs, PageSpec
 KIT_UI = {
     "add": "加入资料包",
     "added": "已在资料包中",
+    "removed": "已移出资料包",
     "open": "查看资料包",
     "copy_link": "复制链接",
     "copy_credit": "复制署名",
@@ -76,17 +77,25 @@ def kit_page(inputs: PageInputs) -> Iterator[PageSpec]:
     yield PageSpec(inputs.routes.source("kit"), "kit.md.j2", "资料包", page, dict(LISTING, hide=["navigation", "toc"]))
 
 
+# Bump when the QR codes' look or content changes, so cached ones are made anew.
+QR_VERSION = 1
+# One fixed mask pattern (any of the eight makes a valid code): choosing the best of
+# eight is what costs segno ~10 ms a code, 8 minutes for a cold build at 50,000 works;
+# with error correction M the codes decode as well (tests/test_kits.py decodes them).
+QR_MASK = 2
+
+
 def qr_svg(url: str) -> str:
     """A QR code of `url` as a standalone SVG (black modules on white, a quiet zone of 4)."""
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, nl=False, scale=4, border=4,
-                                    dark="#000", light="#fff", title=url)
+    segno.make_qr(url, error="m", mask=QR_MASK).save(out, kind="svg", xmldecl=False, nl=False, scale=4, border=4,
+                                                     dark="#000", light="#fff", title=url)
     return out.getvalue().decode("utf-8")
 
 
-def kit_files(inputs: PageInputs, qr=qr_svg) -> dict[str, bytes]:
+def kit_files(inputs: PageInputs, qr: Callable[[str], str] = qr_svg) -> dict[str, bytes]:
     """`kit/works/<id>.json` for every work listed in this edition, and its QR code
-    `kit/qr/<id>.svg` when the site's address is known."""
+    `kit/qr/<id>.svg` when the site's address is known (`qr`: URL → SVG, e.g. through a cache)."""
     cat, routes, base = inputs.catalog, inputs.routes, inputs.options.site_url
     files: dict[str, bytes] = {}
     for work in cat.listed:

@@ -24,7 +24,7 @@ from generator.pages.body import Body, render_body
 from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
 from generator.pages.home import finder_page, home_page
-from generator.pages.kit import kit_files, kit_page
+from generator.pages.kit import QR_VERSION, kit_files, kit_page, qr_svg
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
 from generator.pages.render import Renderer
@@ -105,7 +105,8 @@ def generate_site(options: Options) -> SiteSources:
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
-    out.data_files.update(kit_files(inputs))
+    with DerivedCache(options.cache_dir) as cache:
+        out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))
     return out
 
 

@@ -171,7 +171,7 @@ if (root) {
     const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use${permitted ? "" : " koc-use-none"}">${permitted ? "✓ " : ""}${esc(u)}</span>`).join("");
     const expiry = m.expiry ? `<span class="koc-expiry">${esc(m.expiry)}</span>` : "";
     const warn = m.expiring ? `<span class="koc-expiring">${esc(m.expiring)}</span>` : "";
-    const kit = m.id ? `<p class="koc-card-actions"><button type="button" class="koc-kit-add" data-koc-kit-add="${esc(m.id)}" data-label="${esc(kitUi.add)}" data-done="${esc(kitUi.added)}" data-open="${esc(kitUi.open)}" aria-label="${esc(kitUi.add)}：${esc(m.title)}">＋ ${esc(kitUi.add)}</button></p>` : "";
+    const kit = m.id ? `<p class="koc-card-actions"><button type="button" class="koc-kit-add" data-koc-kit-add="${esc(m.id)}" data-label="${esc(kitUi.add)}" data-done="${esc(kitUi.added)}" data-removed="${esc(kitUi.removed)}" data-open="${esc(kitUi.open)}" aria-label="${esc(kitUi.add)}：${esc(m.title)}">＋ ${esc(kitUi.add)}</button></p>` : "";
     return `<li class="koc-card">${image}<p class="koc-card-meta"><span class="koc-badge">${esc(m.type)}</span>${stars} <time>${esc(m.date)}</time></p>` +
       `<p class="koc-card-title"><a href="${esc(m.url)}">${esc(m.title)}</a></p><p class="koc-card-credits">${esc(m.credits)}</p>` +
       (m.excerpt ? `<p class="koc-card-summary">${m.excerpt}</p>` : "") +

@@ -52,7 +52,9 @@ function syncButtons(root = document) {
     const inKit = ids.has(b.dataset.kocKitAdd);
     b.hidden = false;
     b.setAttribute("aria-pressed", String(inKit));
-    b.textContent = inKit ? `✓ ${b.dataset.done}` : `＋ ${b.dataset.label}`;
+    const compact = b.hasAttribute("data-compact");
+    b.textContent = inKit ? (compact ? "✓" : `✓ ${b.dataset.done}`) : (compact ? "＋" : `＋ ${b.dataset.label}`);
+    if (compact) b.title = inKit ? b.dataset.done : b.dataset.label;
   }
   for (const b of root.querySelectorAll("[data-koc-copy], [data-koc-copy-link]")) b.hidden = false;
   for (const span of root.querySelectorAll("[data-koc-page-url]")) span.textContent = location.href;
@@ -81,7 +83,7 @@ document.addEventListener("click", (e) => {
     const id = add.dataset.kocKitAdd;
     store(ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]);
     syncButtons();
-    live.textContent = add.textContent;
+    live.textContent = add.getAttribute("aria-pressed") === "true" ? add.dataset.done : add.dataset.removed;
     return;
   }
   const copyText = e.target.closest("[data-koc-copy]");
