@@ -76,9 +76,9 @@ def test_caches_do_not_change_the_demo_pages(tmp_path):
     import datetime as dt
 
     cold = Options(project_dir=REPO, cache_dir=tmp_path / "cache", as_of=dt.date.fromisoformat(AS_OF)).resolve()
-    first = generate_site(cold)
-    assert first.index_report.added  # really cold
-    second = generate_site(cold)
-    assert second.index_report.added == []  # really warm
+    with generate_site(cold) as first:
+        assert first.index_report.added  # really cold
+    with generate_site(cold) as second:
+        assert second.index_report.added == []  # really warm
     assert first.pages == second.pages
     assert {k: v.read_bytes() for k, v in first.assets.items()} == {k: v.read_bytes() for k, v in second.assets.items()}

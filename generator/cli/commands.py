@@ -97,7 +97,8 @@ def cmd_export(args) -> int:
     except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
-    n = export_pages(sources, Path(args.dir))
+    with sources:
+        n = export_pages(sources, Path(args.dir))
     print(f"已导出 {n} 个页面到 {args.dir}", file=sys.stderr)
     return 0
 

@@ -120,8 +120,14 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 self.sources.index_job.wait()
 
     def on_build_error(self, error):
-        if self.sources is not None and self.sources.search_job is not None:
-            self.sources.search_job.cancel()
+        # Nothing of a failed build is published: stop what still runs beside it.
+        if self.sources is not None:
+            self.sources.close()
+
+    def on_shutdown(self):
+        # End of `mkdocs build` or of a preview session: no job outlives the process's work.
+        if self.sources is not None:
+            self.sources.close()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))

@@ -70,8 +70,25 @@ class SiteSources:
         """Waits for the index update that runs beside the build."""
         return self.index_job.wait() if self.index_job else None
 
+    def close(self) -> None:
+        """Cancel the background jobs that were not finished (a build abandoned, or done with)."""
+        for job in (self.search_job, self.index_job):
+            if job is not None:
+                job.cancel()
+
+    def __enter__(self) -> SiteSources:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def generate_site(options: Options) -> SiteSources:
+    """Every page source of the site; the search indexes are still being built beside it.
+
+    Use the result as a context manager (or `close()` it) unless its jobs are
+    finished (`export_pages`, the plugin's post-build): what is left running is cancelled.
+    """
     checked = check_library(options)
     if has_errors(checked.problems) and not options.preview:
         raise ContentError(checked.problems)
@@ -81,7 +98,17 @@ def generate_site(options: Options) -> SiteSources:
 
     # The full-text index updates in a child process while the site renders.
     docs = index_documents(cat)
-    job = IndexJob(options.cache_dir, options.audience, docs, options.index_procs)
+    out = SiteSources(problems=checked.problems, index_job=IndexJob(options.cache_dir, options.audience, docs, options.index_procs))
+    try:
+        _render(out, cat, routes, docs, checked, options)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, options: Options) -> None:
+    library, tags = checked.library, checked.tags
     with DerivedCache(options.cache_dir) as cache:
         bodies = {w.id: _body(w, routes.root(routes.source("work", id=w.id)), options, cache) for w in cat.shown}
     inputs = PageInputs(
@@ -91,12 +118,11 @@ def generate_site(options: Options) -> SiteSources:
         cards=cards_for(cat, routes, options.expiry_warning_days),
         bodies=bodies,
         related=related_works(cat.listed, tags.slug, options.related_limit),
-        collection_ids=run_collections(library, tags, docs, job),
+        collection_ids=run_collections(library, tags, docs, out.index_job),
         standings=rank_contributors(cat.counted, library.contributors, options.weights),
         problems=checked.problems,
     )
 
-    out = SiteSources(problems=checked.problems, index_job=job)
     renderer = Renderer(options.templates_dir, routes)
     for produce in PRODUCERS:
         for spec in produce(inputs):
@@ -107,7 +133,6 @@ def generate_site(options: Options) -> SiteSources:
     out.data_files.update(finder_data(records))
     with DerivedCache(options.cache_dir) as cache:
         out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))
-    return out
 
 
 # Bump when body rendering changes, so cached bodies are made anew.

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
@@ -106,6 +107,15 @@ def record_page(record: dict) -> str:
             f'<main data-pagefind-body>{esc(record["content"])}</main>{meta}{filters}{sort}</body></html>')
 
 
+def _discard(proc: subprocess.Popen | None, log, folder: Path) -> None:
+    """Stop Pagefind if it still runs and remove its temporary folder."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    log.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class SearchBundleJob:
     """Indexes `records` with the Pagefind CLI in the background; `write(site_dir)` finishes it.
 
@@ -113,6 +123,10 @@ class SearchBundleJob:
     on that folder at once, in its own process, while the site renders. (The
     CLI indexes ~1,000 such pages in 2-3 s; pagefind's Python service API
     took ~0.1 s per record here.)
+
+    The temporary folder lives exactly as long as the job: `write` or `cancel`
+    removes it, so does leaving a `with` block, and a job dropped unfinished
+    (a build never published) removes it when it is collected or at exit.
     """
 
     _lock = threading.Lock()
@@ -134,16 +148,24 @@ class SearchBundleJob:
                "--output-path", str(self._dir / "bundle"), "--force-language", "zh"]
         # An empty library has nothing to index; the finder then says so itself.
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT) if records else None
+        self._discard = weakref.finalize(self, _discard, self._proc, self._log, self._dir)
+
+    def wait(self) -> Path | None:
+        """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
+        if self._proc is None:
+            return None
+        if self._proc.wait() != 0:
+            self._log.seek(0)
+            raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+        return self._dir / "bundle"
 
     def write(self, site_dir: Path) -> Path:
         target = Path(site_dir) / "pagefind"
         try:
-            if self._proc is not None:
-                if self._proc.wait() != 0:
-                    self._log.seek(0)
-                    raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+            bundle = self.wait()
+            if bundle is not None:
                 shutil.rmtree(target, ignore_errors=True)
-                shutil.move(str(self._dir / "bundle"), str(target))
+                shutil.move(str(bundle), str(target))
             return target
         finally:
             self.cancel()
@@ -166,11 +188,13 @@ class SearchBundleJob:
         threading.Thread(target=finish, daemon=True).start()
 
     def cancel(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        self._log.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._discard()  # once: later calls do nothing
+
+    def __enter__(self) -> SearchBundleJob:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
 
 
 CARD_SHARD = 50

@@ -8,7 +8,7 @@ need not wait for the full-text index; one with words waits for it.
 from __future__ import annotations
 
 from generator.model import Library
-from generator.search.index import make_schema, open_index
+from generator.search.index import make_schema
 from generator.search.index_job import IndexJob, facet_index, uses_text
 from generator.search.query import collection_ids, make_resolver, parse_query
 
@@ -19,8 +19,7 @@ def run_collections(library: Library, tags, docs: list[dict], job: IndexJob) -> 
     resolver = make_resolver(library, tags)
     queries = {c.slug: parse_query(c.query, schema, resolver) for c in library.collections}
     if any(uses_text(q) for q in queries.values()):
-        job.wait()
-        ix, _ = open_index(job.cache_dir, job.audience)
+        ix = job.index()
     else:
         ix = facet_index(docs)
     with ix.searcher() as searcher:
