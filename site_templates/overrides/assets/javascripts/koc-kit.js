@@ -69,7 +69,7 @@ function badge(n) {
   if (!badgeLink) {
     badgeLink = document.createElement("a");
     badgeLink.className = "koc-kit-badge";
-    document.body.append(badgeLink);
+    (document.querySelector("main") || document.body).append(badgeLink); // inside a landmark
   }
   badgeLink.hidden = n === 0;
   badgeLink.href = linkFor(stored());
@@ -93,7 +93,7 @@ document.addEventListener("click", (e) => {
 });
 
 function watch() {
-  document.body.append(live);
+  (document.querySelector("main") || document.body).append(live);
   syncButtons();
   // The finder adds cards as results arrive.
   new MutationObserver((records) => {
