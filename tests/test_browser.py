@@ -182,3 +182,52 @@ def test_phone_width_header_search(browser, server):
     assert page.evaluate("""() => { const r = document.querySelector('.koc-search__input').getBoundingClientRect();
         return document.elementFromPoint(r.x + 12, r.y + r.height / 2).classList.contains('koc-search__input'); }""")
     page.close()
+
+
+def test_finder_filters_take_several_values_by_keyboard(pg, server):
+    pg.goto(server + "finder/")
+    finder_ready(pg)
+    pg.focus("[data-facet=scenario] > summary")
+    pg.keyboard.press("Enter")
+    pg.keyboard.press("Tab")
+    first = pg.evaluate("document.activeElement.value")
+    pg.keyboard.press("Space")
+    pg.wait_for_function(f"location.search.includes('scenario={first}')")
+    finder_ready(pg)
+    # The list is redrawn with new counts; the keyboard stays on the box just ticked.
+    pg.wait_for_function(f"document.activeElement.value === '{first}' && document.activeElement.checked")
+    pg.keyboard.press("Tab")
+    second = pg.evaluate("document.activeElement.value")
+    pg.keyboard.press("Space")
+    pg.wait_for_function(f"new URLSearchParams(location.search).get('scenario') === '{first},{second}'")
+    pg.keyboard.press("Escape")
+    assert pg.evaluate("document.activeElement.tagName") == "SUMMARY"
+    assert not pg.get_attribute("[data-facet=scenario]", "open")
+    # OR within the filter: the works of either scenario.
+    expected = {"family-weekend": {"带娃露营两天一夜", "周末去外婆家", "亲子游图集"}, "camping": {"带娃露营两天一夜", "露营装备清单"},
+                "maintenance": {"首保全记录"}}
+    want = expected[first] | expected[second]
+    pg.wait_for_function(f"document.querySelector('.koc-finder__status').innerText === '共 {len(want)} 件作品'")
+    assert {e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")} == want
+
+
+def test_words_with_several_values_and_a_meeting_date(pg, server):
+    # With words, Pagefind answers: OR within a filter there too.
+    pg.goto(server + "finder/?q=孩子&scenario=camping,maintenance")
+    finder_ready(pg)
+    assert [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")] == ["带娃露营两天一夜"]
+    pg.goto(server + "finder/?q=孩子&scenario=camping,family-weekend")
+    finder_ready(pg)
+    assert sorted(e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")) == ["周末去外婆家", "带娃露营两天一夜"]
+    # 首保全记录's rights end on 2026-06-20: a meeting on 2026-07-01 leaves it out, with words or without.
+    for url in ("finder/?q=机油", "finder/?scenario=maintenance"):
+        pg.goto(server + url)
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status") == "共 1 件作品"
+        pg.goto(server + url + "&meeting=2026-07-01")
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status").startswith("没有符合条件的作品")
+        assert pg.input_value("[name=meeting]") == "2026-07-01"
+        pg.goto(server + url + "&meeting=2026-06-20")
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status").startswith("共 1 件作品")
