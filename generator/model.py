@@ -47,7 +47,7 @@ class Status(str, Enum):
 
 
 class Audience(str, Enum):
-    """Which edition of the site is built (SPEC §6)."""
+    """Which edition of the site is built: internal, or for dealers (only works cleared for dealer meetings)."""
 
     INTERNAL = "internal"
     DEALER = "dealer"
@@ -77,12 +77,6 @@ TIER_LABELS = {
     Tier.COLLABORATOR: "协作者",
     Tier.SPECIALIST: "专精者",
     Tier.EXPLORER: "探索者",
-}
-
-STATUS_LABELS = {
-    Status.PUBLISHED: "已发布",
-    Status.DRAFT: "草稿",
-    Status.WITHDRAWN: "已撤回",
 }
 
 AUDIENCE_LABELS = {
@@ -159,6 +153,15 @@ class Reuse:
     by: str = ""
 
 
+def is_remote(src: str) -> bool:
+    """A media reference is a URL (validation lets only https:// through) or a `media/…` path.
+
+    >>> is_remote("https://example.com/a.jpg"), is_remote("media/covers/a.jpg")
+    (True, False)
+    """
+    return src.startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True)
 class MediaItem:
     type: str  # image | video | link
@@ -167,7 +170,7 @@ class MediaItem:
 
     @property
     def is_local(self) -> bool:
-        return not self.src.startswith(("http://", "https://"))
+        return not is_remote(self.src)
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,6 @@ class Options:
         )
 
 
-# The environment variables that choose an edition, read here and nowhere else.
-ENVIRONMENT = ("KOC_AUDIENCE", "KOC_AS_OF", "SOURCE_DATE_EPOCH")
-
-
 def environment_settings(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Settings the environment gives: KOC_AUDIENCE, KOC_AS_OF, else SOURCE_DATE_EPOCH.
 

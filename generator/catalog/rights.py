@@ -1,4 +1,4 @@
-"""Which works may be published, for whom, on the as-of date (SPEC §6)."""
+"""Which works may be published, for whom, on the as-of date: the rules of visibility and rights."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def visibility(work: Work, edition: Edition) -> Visibility:
     return Visibility.LISTED
 
 
-def stub_reason(work: Work, edition: Edition) -> str:
+def stub_reason(work: Work) -> str:
     if work.status is Status.WITHDRAWN:
         return "已撤回，内容已下线"
     return f"授权已到期（{work.rights.expires.isoformat()}），内容已下线"

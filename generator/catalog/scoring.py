@@ -1,4 +1,4 @@
-"""Contribution scores, leaderboards and records for the hall of fame (SPEC §4).
+"""Contribution scores, leaderboards and records for the hall of fame.
 
 A work is worth `type_weight × (score / 3 if scored else 1) + 5 if featured
 + 2 × times reused` (weights are options), split equally among its

@@ -11,6 +11,7 @@ from pathlib import Path
 from generator.model import Audience, Tier, WorkType
 from generator.options import Options
 from generator.problems import ContentError, Problem
+from generator.search.facets import FACETS
 
 
 def _settings(args) -> dict:
@@ -121,7 +122,7 @@ def cmd_search(args) -> int:
     from generator.search.results import render_terminal, search_library
 
     try:
-        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FILTERS},
+        result = search_library(_options(args), args.query, {f: getattr(args, f) for f in FACETS},
                                 limit=args.limit, sort=args.sort)
     except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
@@ -213,7 +214,6 @@ def cmd_new(args) -> int:
     return 0
 
 
-FILTERS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
 
 def _date(text: str):
@@ -226,6 +226,8 @@ def _date(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from generator.search.query import SORTS
+
     parser = argparse.ArgumentParser(prog="koc", description="KOC 作品库：校验内容、生成站点、检索作品")
     parser.add_argument("--project", default=".", help="项目目录（含 content/ 与 mkdocs.yml），默认当前目录")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,10 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="全文检索作品（中文分词，支持筛选与分面统计）")
     p.add_argument("query", nargs="?", default="", help='关键词或 whoosh 查询，如 "第二排 AND type:video"')
-    for name in FILTERS:
+    for name in FACETS:
         p.add_argument(f"--{name}", help=f"只看 {name} 为该值的作品（标签/场景/车型可写名称或别名）")
     p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--sort", choices=["relevance", "date", "score"], default="relevance")
+    p.add_argument("--sort", choices=SORTS, default=SORTS[0])
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
     edition(p, drafts=False)
     p.set_defaults(func=cmd_search)

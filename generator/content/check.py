@@ -1,6 +1,7 @@
 """Check: load every source file and validate it, without rendering anything.
 
-`koc check` runs this alone, so it imports neither the renderer nor the indexer.
+`koc check` runs this alone: nothing is rendered and no index is opened (collection
+queries are only parsed, with the search schema, to report the ones that cannot run).
 """
 
 from __future__ import annotations

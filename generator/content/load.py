@@ -1,7 +1,8 @@
 """Load: files under `content/` → raw records that remember their lines.
 
 Nothing here judges the content beyond "can it be read at all"; every
-problem is returned, never raised, and no file is ever written.
+problem is returned, never raised. Nothing under `content/` is written; with
+a cache folder, parsed works are kept there (`derived.sqlite`) by content hash.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spot personal data in public text (SPEC §6): phones, e-mails, WeChat ids."""
+"""Spot personal data in public text (phones, e-mails, WeChat ids), which belongs under `private:` only."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ class MediaIn(_Strict):
 
 
 class WorkFrontmatter(_Strict):
-    """Frontmatter of `content/works/<year>/<id>.md` (SPEC §3.1)."""
+    """Frontmatter of `content/works/<year>/<id>.md` (the editors' guide lists every field)."""
 
     title: str = Field(min_length=1, max_length=120)
     type: WorkType

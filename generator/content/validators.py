@@ -47,7 +47,7 @@ class _SourceValidator:
         self.parse, self.scan_personal = report.parse, report.scan_personal
 
     def media_src(self, src: str, rel: str, line: int | None) -> bool:
-        if src.startswith("https://"):
+        if src.startswith("https://"):  # not is_remote(): a plain http:// URL is refused below
             return True
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
             self.error(rel, line, f"媒体地址 {src} 只能是 https:// 链接或 content/media/ 下的文件")

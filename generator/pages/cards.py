@@ -7,13 +7,13 @@ listings reuse them.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from generator.catalog.catalog import Catalog
 from generator.catalog.rights import Visibility, days_left
-from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work
+from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work, is_remote
+from generator.pages.wording import expiry_label
 from generator.pages.images import CARD_WIDTH, sized_path
 from generator.pages.routes import Routes
 
@@ -80,11 +80,6 @@ def credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
     return work.rights.credit_line or default_credit_line(work, contributors)
 
 
-def expiry_label(expires: dt.date | None) -> str:
-    """How every listing, work page and kit states the end of the rights."""
-    return f"授权至 {expires.isoformat()}" if expires else "长期有效"
-
-
 def expiry_days(work: Work, cat: Catalog, window: int) -> int | None:
     """Days until the rights end, when that is within the warning window."""
     left = days_left(work, cat.edition.as_of)
@@ -100,7 +95,7 @@ def make_card(work: Work, cat: Catalog, routes: Routes, expiry_window: int) -> W
         type_label=TYPE_LABELS[work.type],
         date=work.date.isoformat(),
         summary=work.summary,
-        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not work.cover.startswith("https://") else work.cover,
+        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not is_remote(work.cover) else work.cover,
         credits=credit_views(work, cat.library.contributors, routes),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
         expires=work.rights.expires.isoformat() if work.rights.expires else None,

@@ -8,12 +8,11 @@ from typing import Iterator, NamedTuple
 from generator.pages.cards import Count, Ref, WorkCard, term_refs, type_counts
 from generator.pages.spec import LISTING, PageInputs, PageSpec
 from generator.search.bundle import filter_labels
+from generator.search.facets import FACET_LABELS
 
 FEATURED_ON_HOME = 6
 LATEST_ON_HOME = 8
 
-FINDER_FACETS = (("type", "类型"), ("scenario", "场景"), ("model", "车型"), ("use", "可用于"), ("year", "年份"),
-                 ("contributor", "贡献者"), ("tag", "标签"))
 
 
 class Stat(NamedTuple):
@@ -62,5 +61,5 @@ def home_page(inputs: PageInputs) -> Iterator[PageSpec]:
 
 
 def finder_page(inputs: PageInputs) -> Iterator[PageSpec]:
-    page = FinderPage(FINDER_FACETS, len(inputs.catalog.listed), filter_labels(inputs.catalog))
+    page = FinderPage(tuple(FACET_LABELS.items()), len(inputs.catalog.listed), filter_labels(inputs.catalog))
     yield PageSpec(inputs.routes.source("finder"), "finder.md.j2", "案例查找", page, dict(LISTING, hide=["navigation", "toc"]))

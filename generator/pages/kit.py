@@ -26,6 +26,7 @@ import segno
 from generator.model import TYPE_LABELS, USE_LABELS, Use
 from generator.pages.routes import Routes
 from generator.pages.spec import LISTING, PageInputs, PageSpec
+from generator.pages.wording import VIEW_ONLY
 
 # The words of the kit controls, in one place: the kit page hands them to kit.js,
 # and the buttons on other pages print the same ones.
@@ -53,7 +54,7 @@ KIT_UI = {
     "credit_prefix": "引用请注明：",
     "credits": "署名",
     "rights": "授权",
-    "view_only": "仅供浏览",
+    "view_only": VIEW_ONLY,
     "link": "链接",
 }
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
-from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS
+from generator.model import TIER_LABELS
 from generator.pages.kit import KIT_UI
 from generator.pages.routes import Routes
+from generator.pages.wording import VIEW_ONLY, expiry_note
 
 # Characters that could become markup in the theme's own title slots.
 _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "\n": " ", "\r": " "})
@@ -50,7 +51,10 @@ def _environment(templates_dir: Path) -> Environment:
         env.filters["stars"] = stars
         env.filters["url"] = _url
         env.globals["route"] = _route
-        env.globals.update(TYPE_LABELS=TYPE_LABELS, USE_LABELS=USE_LABELS, TIER_LABELS=TIER_LABELS, KIT_UI=KIT_UI)
+        env.globals["VIEW_ONLY"] = VIEW_ONLY
+        env.filters["expiry_note"] = expiry_note
+        env.globals["TIER_LABELS"] = TIER_LABELS
+        env.globals["KIT_UI"] = KIT_UI
         _ENVIRONMENTS[folder] = env
     return _ENVIRONMENTS[folder]
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
-from generator.model import USE_LABELS, MediaItem, Reuse, Rights, Use, Work, WorkType  # noqa: F401 (doctest)
-from generator.pages.cards import expiry_label
+from generator.model import USE_LABELS, MediaItem, Reuse, Rights, Use, Work, WorkType, is_remote  # noqa: F401 (doctest)
 from generator.pages.cards import Count, Ref, WorkCard, default_credit_line, expiry_days, type_counts  # noqa: F401 (re-exported)
+from generator.pages.wording import expiry_label
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from generator.pages.spec import LISTING, PageInputs, PageSpec
 
@@ -109,7 +109,7 @@ class ArchivePage:
 
 
 def image_view(src: str, caption: str) -> ImageView:
-    if src.startswith("https://"):
+    if is_remote(src):
         return ImageView(src, src, src, caption, False)
     return ImageView(sized_path(src, CARD_WIDTH), sized_path(src, PAGE_WIDTH), src, caption, True)
 
@@ -161,7 +161,7 @@ def work_pages(inputs: PageInputs) -> Iterator[PageSpec]:
         if vis in (Visibility.LISTED, Visibility.DRAFT):
             yield PageSpec(path, "work.md.j2", work.title, work_page(work, inputs))
         elif vis is Visibility.STUB:
-            stub = StubPage(work.id, stub_reason(work, cat.edition), work.date.isoformat())
+            stub = StubPage(work.id, stub_reason(work), work.date.isoformat())
             yield PageSpec(path, "stub.md.j2", work.title, stub, dict(LISTING, koc_offline=True))
 
 

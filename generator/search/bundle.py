@@ -28,12 +28,17 @@ import weakref
 from pathlib import Path
 
 from generator.pages.images import CARD_WIDTH, sized_path
-from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
+from generator.pages.wording import VIEW_ONLY, expiry_note
+from generator.search.facets import FACETS
 from generator.catalog.catalog import Catalog
 from generator.pages.spec import PageInputs
 
 _TAGS = re.compile(r"<[^>]+>")
+# The facets, and one filter the finder sets without showing it: its meeting date keeps
+# the works whose rights last until then.
 NO_EXPIRY = "never"
+FILTERS = (*FACETS, "expires")
 
 
 def search_records(inputs: PageInputs) -> list[dict]:
@@ -45,7 +50,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
         text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
         cover = ""
         if work.cover:
-            cover = work.cover if work.cover.startswith("https://") else sized_path(work.cover, CARD_WIDTH)
+            cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
         records.append({
             "url": "/" + card.url,
             "content": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
@@ -56,8 +61,8 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "type": TYPE_LABELS[work.type],
                 "date": work.date.isoformat(),
                 "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
-                "uses": " · ".join(card.uses) or "仅供浏览",
-                "expiring": f"授权 {card.expiry_days} 天后到期" if card.expiry_days is not None else "",
+                "uses": " · ".join(card.uses) or VIEW_ONLY,
+                "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
                 "expiry": card.expiry_label if work.rights.uses else "",
                 "id": work.id,
                 "score": str(card.score or ""),
@@ -69,7 +74,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
 
 
 def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
-    filters = {
+    values = {
         "type": [work.type.value],
         "scenario": list(work.scenarios),
         "model": list(work.models),
@@ -77,10 +82,9 @@ def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
         "contributor": list(dict.fromkeys(work.contributor_ids)),
         "use": [u.value for u in Use if u in work.rights.uses] or ["none"],
         "year": [str(work.year)],
-        # Not a filter on screen: the finder's meeting date keeps the works whose rights last until then.
         "expires": [work.rights.expires.isoformat() if work.rights.expires else NO_EXPIRY],
     }
-    return {k: v for k, v in filters.items() if v}
+    return {k: values[k] for k in FILTERS if values[k]}
 
 
 def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
@@ -92,7 +96,7 @@ def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
         "model": {t.slug: t.label for t in lib.taxonomy.models},
         "tag": dict(sorted(cat.tag_labels.items())),
         "contributor": {c.id: c.name for c in lib.contributors.values()},
-        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": "仅供浏览"},
+        "use": {u.value: label for u, label in USE_LABELS.items()} | {"none": VIEW_ONLY},
         "year": {str(y): f"{y} 年" for y in sorted({w.year for w in cat.listed}, reverse=True)},
     }
 
@@ -210,7 +214,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     """
     import json
 
-    names = ("type", "scenario", "model", "tag", "contributor", "use", "year", "expires")
+    names = FILTERS
     dicts: dict[str, dict[str, int]] = {n: {} for n in names}
     rows, cards = [], []
     for record in records:

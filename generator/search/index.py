@@ -1,6 +1,6 @@
 """Index: the whoosh full-text index of the works in force in one edition.
 
-Title, summary and body are analysed by `chinese_analysis` (jieba words
+Title, summary and body are analysed by `search.analysis` (jieba words
 plus character bigrams, so "ISOFIX接口" is found by "ISOFIX" and by "接口",
 and 第二排 inside 第二排放平); the facets are
 keyword fields holding slugs. The index lives in the cache folder and is
@@ -30,7 +30,6 @@ from generator.model import Audience, Work
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 8  # 8: the analyzer moved to generator.search.analysis (the schema pickles its path)
 
-FACETS = ("type", "scenario", "model", "tag", "contributor", "use", "year")
 
 
 def make_schema() -> Schema:

@@ -1,6 +1,6 @@
 """Querying the whoosh index: search with facets, related works, collections.
 
-Queries use the SPEC §3.5 language. `scenario:`, `model:` and `tag:` accept
+Queries use whoosh's syntax over the fields of `index.make_schema` (see the README). `scenario:`, `model:` and `tag:` accept
 what editors write in works (a label or an alias) and are resolved to slugs
 through the taxonomy, so `scenario:亲子游` and `scenario:family-weekend` match
 the same works.
@@ -21,12 +21,17 @@ from whoosh.qparser import MultifieldParser, QueryParserError
 from whoosh.qparser.plugins import GtLtPlugin
 from whoosh.searching import Searcher
 
-from generator.search.index import FACETS
+from generator.search.facets import FACETS
 
 TEXT_FIELDS = ("title", "summary", "body")
 # Query-time boosts multiply scores; index-time boosts would be flattened by BM25's saturation.
 FIELD_BOOSTS = {"title": 4.0, "summary": 1.5, "body": 1.0}
-FIELDS = ("type", "scenario", "model", "tag", "contributor", "use", "year", "featured", "score", "id")
+FIELDS = (*FACETS, "featured", "score", "id")
+
+# Facets whose values are written as editors write them (labels, aliases) and resolved to the indexed value.
+RESOLVED = tuple(f for f in FACETS if f != "year")
+# Sort orders of `koc search` and the finder.
+SORTS = ("relevance", "date", "score")
 
 # A resolver maps (field, written value) to the indexed value, or None when unknown.
 Resolver = Callable[[str, str], "str | None"]
@@ -54,7 +59,7 @@ def parse_query(text: str, schema, resolve: Resolver | None = None) -> wq.Query:
     unknown: list[str] = []
 
     def visit(node):
-        if isinstance(node, wq.Term) and node.fieldname in ("scenario", "model", "tag", "type", "use", "contributor") and resolve:
+        if isinstance(node, wq.Term) and node.fieldname in RESOLVED and resolve:
             value = resolve(node.fieldname, node.text)
             if value is None:
                 unknown.append(f"{node.fieldname}:{node.text}")

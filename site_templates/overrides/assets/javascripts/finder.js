@@ -5,13 +5,14 @@
 // across; the URL says `?scenario=a,b&type=video&meeting=2026-07-01`. A meeting date
 // keeps only works whose rights last until that day.
 const root = document.getElementById("koc-finder");
-const FACETS = ["type", "scenario", "model", "use", "year", "contributor", "tag"];
 const PAGE = 12;
 
 if (root) {
   const base = new URL(root.dataset.base, location.href);
   const labels = JSON.parse(document.getElementById("koc-finder-labels").textContent);
   const form = root.querySelector(".koc-finder__form");
+  // The facets, in order, are the form's filters, generated from generator/search/facets.py.
+  const FACETS = [...form.querySelectorAll(".koc-finder__multi[data-facet]")].map((d) => d.dataset.facet);
   const input = form.querySelector("[name=q]");
   const sortSelect = form.querySelector("[name=sort]");
   const status = form.querySelector(".koc-finder__status");
