@@ -70,7 +70,7 @@ def test_kit_files_only_for_listed_works_with_qr_codes_when_the_address_is_known
     record = json.loads((site / "kit/works/2026-camping-video.json").read_text(encoding="utf-8"))
     assert record["absolute"] == "https://koc.example.com/lib/works/2026-camping-video/"
     assert record["credit_line"] == "阿丽、小博 / 星途车主 KOC 计划"
-    assert record["credits"] == [{"name": "阿丽", "role": "拍摄剪辑"}, {"name": "小博", "role": "文案"}]
+    assert record["credits"] == [{"name": "阿丽", "role": "拍摄剪辑", "note": "（拍摄剪辑）"}, {"name": "小博", "role": "文案", "note": "（文案）"}]
     assert ["经销商会议", True] in record["uses"] and ["印刷物料", False] in record["uses"]
     assert record["expiry_label"] == "长期有效" and record["qr"] == "kit/qr/2026-camping-video.svg"
     assert (site / record["qr"]).read_text(encoding="utf-8").startswith("<svg")

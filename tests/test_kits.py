@@ -346,6 +346,44 @@ def test_collections_read_in_words_and_print_as_kits(browser, edition):
     pg.close()
 
 
+# The parts this issue adds, audited by axe-core (WCAG 2.1 A/AA) wherever they appear.
+KIT_PARTS = [".koc-kit", ".koc-finder__form", ".koc-finder__results", ".koc-verdict", ".koc-actions", ".koc-credit-line",
+             ".koc-rights", ".koc-kit-add", ".koc-kit-badge"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_kit_parts_have_no_serious_accessibility_violations(browser, edition, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+
+    audience, site, base, lib = edition
+    cat = lib["catalog"]
+    ids = [w.id for w in cat.listed[:2]]
+    ending = next(w for w in cat.listed if w.rights.expires)
+    pages = {"kit": f"kit/?works={','.join(ids + [ending.id])}&date={ending.rights.expires.replace(day=28).isoformat()}",
+             "empty kit": "kit/?works=", "finder": "finder/?scenario=camping,winter-driving&meeting=2026-07-01",
+             "work": f"works/{ids[0]}/", "hub": "dealer-meetings/", "collection": "collections/dealer-family-trips/"}
+    pg = browser.new_page(viewport=viewport)
+    found = []
+    for kind, url in pages.items():
+        pg.goto(base + url)
+        if kind.endswith("kit"):
+            pg.wait_for_function("document.getElementById('koc-kit').dataset.count !== undefined", timeout=15000)
+        if kind == "finder":
+            finder_ready(pg)
+            pg.click("[data-facet=scenario] > summary")
+        if kind in ("work", "hub"):
+            pg.click("[data-koc-kit-add] >> nth=0")  # pressed buttons and the kit badge too
+            pg.wait_for_selector(".koc-kit-badge:not([hidden])")
+        include = [[sel] for sel in KIT_PARTS if pg.query_selector(sel)]
+        assert include, kind
+        result = Axe().run(pg, context={"include": include},
+                           options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+        found += [(kind, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+    pg.close()
+    assert not found, found
+
+
 def test_listings_show_uses_and_expiry(edition):
     from bs4 import BeautifulSoup
 

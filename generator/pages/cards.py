@@ -7,6 +7,7 @@ listings reuse them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,6 +41,23 @@ class CreditView:
     role: str
     tier: str
     avatar: str | None
+
+    @property
+    def role_note(self) -> str:
+        return role_note(self.role)
+
+
+def role_note(role: str) -> str:
+    """The role in brackets after a name in a list of credits. A role that has its
+    own brackets keeps their words, not the brackets: "文案（燃油车部分）" →
+    "（文案，燃油车部分）", never "（文案（燃油车部分））".
+
+    >>> role_note("文案（燃油车部分）"), role_note("文案"), role_note("")
+    ('（文案，燃油车部分）', '（文案）', '')
+    """
+    inner = re.sub(r"\s*[（(]\s*(.*?)\s*[）)]\s*", r"，\1，", role)
+    inner = re.sub(r"，+", "，", inner).strip("，")
+    return f"（{inner}）" if inner else ""
 
 
 @dataclass(frozen=True)

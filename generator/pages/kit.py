@@ -111,7 +111,7 @@ def kit_files(inputs: PageInputs, qr: Callable[[str], str] = qr_svg) -> dict[str
             "date": card.date,
             "summary": work.summary,
             "cover": card.cover or "",
-            "credits": [{"name": c.name, "role": c.role} for c in card.credits],
+            "credits": [{"name": c.name, "role": c.role, "note": c.role_note} for c in card.credits],
             "credit_line": card.credit_line,
             "uses": [[USE_LABELS[u], u in work.rights.uses] for u in Use],
             "expires": card.expires or "",

@@ -140,8 +140,9 @@ def work_page(work: Work, inputs: PageInputs) -> WorkPage:
         feedback=ev.feedback if ev and cat.internal else "",
         reviewer=ev.reviewer if ev and cat.internal else "",
         reuse=work.reuse,
-        cover=image_view(work.cover, "") if work.cover else None,
-        images=[image_view(m.src, m.caption) for m in work.media if m.type == "image"],
+        # Every image is described by its caption, else by the work's title.
+        cover=image_view(work.cover, work.title) if work.cover else None,
+        images=[image_view(m.src, m.caption or work.title) for m in work.media if m.type == "image"],
         videos=[m for m in work.media if m.type == "video"],
         links=[m for m in work.media if m.type == "link"],
         related=[inputs.cards[r] for r in inputs.related.get(work.id, []) if r in inputs.cards],

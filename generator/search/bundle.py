@@ -60,7 +60,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "image": cover,
                 "type": TYPE_LABELS[work.type],
                 "date": work.date.isoformat(),
-                "credits": "、".join(f"{c.name}（{c.role}）" if c.role else c.name for c in card.credits),
+                "credits": "、".join(f"{c.name}{c.role_note}" for c in card.credits),
                 "uses": " · ".join(card.uses) or VIEW_ONLY,
                 "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
                 "expiry": card.expiry_label if work.rights.uses else "",

@@ -4,6 +4,8 @@
 // Several values per filter: any of them (OR) within a filter, all filters (AND)
 // across; the URL says `?scenario=a,b&type=video&meeting=2026-07-01`. A meeting date
 // keeps only works whose rights last until that day.
+// Screen readers hear each outcome once, through a status region: the count and
+// the filters it applies to ("共 2 件作品：场景 露营自驾，类型 视频").
 const root = document.getElementById("koc-finder");
 const PAGE = 12;
 
@@ -16,6 +18,7 @@ if (root) {
   const input = form.querySelector("[name=q]");
   const sortSelect = form.querySelector("[name=sort]");
   const status = form.querySelector(".koc-finder__status");
+  const announce = root.querySelector(".koc-finder__announce");
   const list = root.querySelector(".koc-finder__results ul");
   const more = root.querySelector(".koc-finder__more");
   const meetingInput = form.querySelector("[name=meeting]");
@@ -153,21 +156,34 @@ if (root) {
     const counts = await counting;
     if (mine !== seq) return;
     FACETS.forEach((f, i) => fillOptions(f, counts[i], s.filters[f] || []));
+    announce.textContent = `${status.textContent.replace(/。$/, "")}${describe(s)}。`;
     // Set once cards and counts are on screen: tests and the benchmark wait for it.
     root.dataset.total = String(results.length);
   }
 
+  // The words and filters in force, in words: "：关键词“帐篷”，场景 露营自驾".
+  function describe(s) {
+    const parts = s.q ? [`关键词“${s.q}”`] : [];
+    for (const [f, values] of Object.entries(s.filters)) {
+      parts.push(`${groups[f].querySelector(".koc-finder__label").textContent} ${values.map((v) => labels[f]?.[v] ?? v).join("或")}`);
+    }
+    if (s.meeting) parts.push(`会议日期 ${s.meeting}`);
+    return parts.length ? `：${parts.join("，")}` : "";
+  }
+
   async function showMore(mine = seq) {
     const page = await Promise.all(results.slice(shown, shown + PAGE).map((r) => r.data()));
-    if (mine !== seq) return;
+    if (mine !== seq) return null;
+    const first = list.children.length;
     shown += page.length;
     list.insertAdjacentHTML("beforeend", page.map(cardHtml).join(""));
     more.hidden = shown >= results.length;
+    return list.children[first] || null;
   }
 
   function cardHtml(m) {
-    const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="" loading="lazy"></a>` : "";
-    const stars = m.score ? `<span class="koc-stars">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
+    const image = m.image ? `<a class="koc-cover" href="${esc(m.url)}" tabindex="-1"><img src="${esc(m.image.startsWith("https://") ? m.image : new URL(m.image, base).href)}" alt="${esc(m.title)}" loading="lazy"></a>` : "";
+    const stars = m.score ? `<span class="koc-stars" role="img" aria-label="评分 ${+m.score}/5">${"★".repeat(+m.score)}${"☆".repeat(5 - m.score)}</span>` : "";
     const permitted = m.uses && m.uses !== "仅供浏览";
     const uses = (m.uses || "").split(" · ").map((u) => `<span class="koc-use${permitted ? "" : " koc-use-none"}">${permitted ? "✓ " : ""}${esc(u)}</span>`).join("");
     const expiry = m.expiry ? `<span class="koc-expiry">${esc(m.expiry)}</span>` : "";
@@ -190,7 +206,13 @@ if (root) {
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 200); });
     form.addEventListener("change", (e) => { if (e.target !== input) run(); });
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
-    more.addEventListener("click", () => showMore());
+    // Keyboard users land on the first card just added, not back at the top.
+    more.addEventListener("click", async () => {
+      const card = await showMore();
+      if (!card) return;
+      card.querySelector(".koc-card-title a").focus();
+      announce.textContent = `已显示 ${shown} / ${results.length} 件作品。`;
+    });
     // A filter's list closes on a click elsewhere, or on Escape (back to its button).
     document.addEventListener("click", (e) => {
       for (const d of form.querySelectorAll("details[open]")) if (!d.contains(e.target)) d.open = false;

@@ -142,7 +142,7 @@ function kitPage(root) {
   function itemHtml(w, index) {
     const href = new URL(w.url, base).href;
     const cover = w.cover ? `<img class="koc-kit__cover" src="${esc(w.cover.startsWith("https://") ? w.cover : new URL(w.cover, base).href)}" alt="">` : "";
-    const credits = w.credits.map((c) => `${esc(c.name)}${c.role ? `（${esc(c.role)}）` : ""}`).join("、");
+    const credits = w.credits.map((c) => `${esc(c.name)}${esc(c.note)}`).join("、");
     const uses = w.uses.map(([label, ok]) => `<li class="${ok ? "koc-yes" : "koc-no"}">${ok ? "✓" : "✗"} ${esc(label)}</li>`).join("");
     const qr = w.qr ? `<img class="koc-kit__qr-code" src="${esc(new URL(w.qr, base).href)}" alt="二维码：${esc(w.absolute)}" width="${132}" height="${132}">` : "";
     const first = index === 0, last = index === ids.length - 1;
