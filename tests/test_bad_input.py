@@ -57,6 +57,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_reported_with_file_and_line(tmp_path, capsys, name):
     change, rel, marker, words = CASES[name]
@@ -90,6 +91,7 @@ def test_all_problems_in_one_run(tmp_path, capsys):
     assert out.count(": error:") == 3
 
 
+@pytest.mark.slow
 def test_failed_build_keeps_previous_site(tmp_path, capsys):
     project = write_library(tmp_path / "p")
     assert koc("build", "--as-of", "2026-06-01", project=project) == 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import build, tree_bytes
 
 from generator.mkdocs_adapter.chrome_cache import ChromeCache
 from generator.content.derived_cache import DerivedCache
+
+pytestmark = pytest.mark.slow  # end to end: builds compared with and without each cache
 
 
 def _html(site):

@@ -10,6 +10,8 @@ import yaml
 
 from conftest import REPO, koc, page, site_files, tree_bytes
 
+pytestmark = pytest.mark.slow  # end to end: the demo library built with MkDocs
+
 AS_OF = "2026-11-22"
 
 

@@ -20,6 +20,7 @@ def check_output(project, capsys):
     return code, capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_bom_and_crlf_are_accepted(project, capsys):
     path = project / W
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
@@ -71,6 +72,7 @@ def test_media_cannot_escape_content(tmp_path, capsys):
     assert "指向 content/media/ 之外" in out and "不能是绝对路径" in out and "只能是 https:// 链接" in out
 
 
+@pytest.mark.slow
 def test_data_and_javascript_urls_are_removed_from_bodies(tmp_path):
     works = {"x": work("正文里的链接", date="2026-01-01", body='[a](javascript:alert(1)) <a href="data:text/html,hi">b</a> ![c](data:image/png;base64,AAAA) <a href="JaVaScRiPt:alert(2)">d</a>')}
     site = build(write_library(tmp_path / "p", works=works))
@@ -81,6 +83,7 @@ def test_data_and_javascript_urls_are_removed_from_bodies(tmp_path):
             assert not value.startswith(("javascript:", "data:")), tag
 
 
+@pytest.mark.slow
 def test_sitemap_lists_no_offline_work(tmp_path):
     import datetime as dt
 
@@ -94,6 +97,7 @@ def test_sitemap_lists_no_offline_work(tmp_path):
     assert (site / "works/old/index.html").exists()
 
 
+@pytest.mark.slow
 def test_a_build_killed_half_way_leaves_the_previous_site(tmp_path, capsys):
     project = write_library(tmp_path / "p")
     site = build(project)
@@ -122,6 +126,7 @@ keys = st.sampled_from(["title", "type", "date", "contributors", "summary", "tag
 frontmatter = st.dictionaries(keys, values, max_size=10)
 
 
+@pytest.mark.slow  # a property test: 60 libraries checked
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fm=frontmatter, body=st.text(max_size=200))
 def test_check_never_raises_and_names_a_file(tmp_path_factory, fm, body):

@@ -13,6 +13,8 @@ from conftest import koc, write_library
 from generator.options import Options
 from generator.pages.site import generate_site
 
+pytestmark = pytest.mark.slow  # runs Pagefind and whoosh processes, and koc build
+
 
 @pytest.fixture
 def scratch_tmp(tmp_path, monkeypatch):

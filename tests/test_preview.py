@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import socket
 import subprocess
@@ -11,6 +13,8 @@ import urllib.request
 
 from conftest import page, write_library
 from generator.publish.build import build_site
+
+pytestmark = pytest.mark.slow  # end to end: preview builds and a live koc serve
 
 W = "content/works/2026/2026-camping-video.md"
 

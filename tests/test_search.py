@@ -12,6 +12,8 @@ from conftest import build, koc, page, work, write_library
 from generator.options import Options
 from generator.search.results import search_library
 
+pytestmark = pytest.mark.slow  # builds whoosh indexes (and some sites) per test
+
 AS_OF = dt.date(2026, 6, 1)
 
 WORKS = {
@@ -122,7 +124,7 @@ def test_related_works_obey_their_rules(lib):
     site = build(lib, as_of="2026-06-01")
     for wid in ("isofix", "ota", "camp", "camp2", "internal-only"):
         soup = page(site, f"works/{wid}/")
-        related = [a["href"].split("/")[-2] for a in soup.select("h2#_4 ~ div a, .koc-cards .koc-card-title a")]
+        related = [a["href"].split("/")[-2] for a in soup.select("h2#related ~ .koc-cards .koc-card-title a")]
         assert wid not in related
         assert not set(related) & {"expired", "withdrawn", "draft"}
         assert len(related) <= 5
@@ -198,3 +200,17 @@ def test_koc_search_terminal_output(lib, capsys):
     assert koc("search", "第二排", "--as-of", "2026-06-01", project=lib) == 0
     out = capsys.readouterr().out
     assert "1 件作品匹配" in out and "带娃露营两天一夜" in out and "阿丽" in out and "类型" in out
+
+
+def test_a_free_text_collection_waits_for_the_full_text_index(tmp_path):
+    """Words in a collection's query need the whoosh index of the body, not only the facets."""
+    from generator.pages.site import generate_site
+
+    project = write_library(tmp_path / "p", works=WORKS, collections={
+        "seats": {"title": "座椅", "audience": "training", "query": "后排 AND scenario:露营", "sort": "date", "limit": 10}})
+    with generate_site(Options(project_dir=project, as_of=AS_OF).resolve()) as sources:
+        page_text = sources.pages["collections/seats.md"]
+    # Listed works whose text says 后排, newest first; never the expired, withdrawn or draft ones.
+    assert [wid for wid in ("internal-only", "camp", "camp2") if f"works/{wid}/" in page_text] == ["internal-only", "camp", "camp2"]
+    assert page_text.index("works/internal-only/") < page_text.index("works/camp/") < page_text.index("works/camp2/")
+    assert "isofix" not in page_text and "expired" not in page_text

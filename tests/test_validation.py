@@ -99,3 +99,26 @@ def test_a_collection_query_that_cannot_run_is_reported_at_its_line(tmp_path):
     bad = _errors(checked, "content/collections/bad.yml")
     assert len(bad) == 1 and bad[0][0] == 3 and bad[0][1].startswith("collection 的 query 无法使用：未知字段 colour:")
     assert _errors(checked, "content/collections/unknown.yml") == [(3, "collection 的 query 无法使用：未知的值：scenario:火星")]
+
+
+@pytest.mark.parametrize("query, error", [
+    ("colour:red", "未知字段 colour:"),
+    ("scenario:火星", "未知的值：scenario:火星"),
+    ("type:vlog OR use:everywhere", "未知的值：type:vlog、use:everywhere"),
+])
+def test_query_errors_name_what_is_wrong(tmp_path, query, error):
+    from generator.search.index import make_schema
+    from generator.search.query import QueryError, make_resolver, parse_query
+
+    checked = _check(tmp_path)
+    with pytest.raises(QueryError, match=error):
+        parse_query(query, make_schema(), make_resolver(checked.library, checked.tags))
+
+
+def test_labels_and_aliases_resolve_to_the_indexed_values(tmp_path):
+    from generator.search.index import make_schema
+    from generator.search.query import make_resolver, parse_query
+
+    checked = _check(tmp_path)
+    q = parse_query("scenario:亲子游 AND type:视频 AND use:经销商会议", make_schema(), make_resolver(checked.library, checked.tags))
+    assert sorted((t.fieldname, t.text) for t in q.leaves()) == [("scenario", "family-weekend"), ("type", "video"), ("use", "dealer_meeting")]

@@ -10,7 +10,9 @@ VIEW_ONLY = "仅供浏览"  # a work whose rights permit no use
 
 
 def expiry_note(days: int) -> str:
-    """>>> expiry_note(12)
+    """The warning on a work whose rights end soon.
+
+    >>> expiry_note(12)
     '授权 12 天后到期'
     """
     return f"授权 {days} 天后到期"

@@ -11,8 +11,8 @@ works, never a `private:` field), and the binary indexes them in its own
 process while the site renders, so the bundle costs little extra time.
 
 Example:
-    >>> job = SearchBundleJob(search_records(cat, bodies))   # doctest: +SKIP
-    >>> job.write(Path("site"))                               # site/pagefind/…
+    >>> job = SearchBundleJob(search_records(inputs))   # doctest: +SKIP
+    >>> job.write(Path("site"))                          # doctest: +SKIP
 """
 
 from __future__ import annotations

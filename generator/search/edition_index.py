@@ -2,7 +2,7 @@
 
 Example:
     >>> ix, report = index_library(cat, options)   # doctest: +SKIP
-    >>> report.added                                # the works new or changed since the last build
+    >>> report.added                                # doctest: +SKIP
 """
 
 from __future__ import annotations
