@@ -63,6 +63,7 @@ def sites(tmp_path_factory):
     return {"plain": build(write_library(root / "plain", works=works, collections=COLLECTIONS)), "url": build(with_url)}
 
 
+@pytest.mark.slow
 def test_kit_files_only_for_listed_works_with_qr_codes_when_the_address_is_known(sites):
     site = sites["url"]
     files = sorted(p.stem for p in (site / "kit" / "works").glob("*.json"))
@@ -85,6 +86,7 @@ def test_kit_files_only_for_listed_works_with_qr_codes_when_the_address_is_known
     assert any(s.get("src", "").endswith("assets/javascripts/koc-kit.js") for s in soup.find_all("script"))
 
 
+@pytest.mark.slow
 def test_work_page_opens_with_the_verdict_and_offers_copy_and_kit_buttons(sites):
     soup = page(sites["plain"], "works/2025-maintenance-article/")
     h1 = soup.select_one("h1")
@@ -98,6 +100,7 @@ def test_work_page_opens_with_the_verdict_and_offers_copy_and_kit_buttons(sites)
     assert camp.select_one(".koc-internal") and "内部意见甲" in camp.select_one(".koc-internal").get_text()
 
 
+@pytest.mark.slow
 def test_listings_show_uses_and_expiry_and_collections_read_in_words(sites):
     site = sites["plain"]
     rows = page(site, "training/").select("table.koc-table tbody tr")
@@ -114,6 +117,7 @@ def test_listings_show_uses_and_expiry_and_collections_read_in_words(sites):
     assert kit.startswith("../../kit/?works=") and "title=" in kit
 
 
+@pytest.mark.slow
 def test_private_fields_reach_no_kit_file(sites):
     for rel, data in site_files(sites["url"]):
         if rel.startswith("kit/"):
