@@ -278,11 +278,13 @@ def test_copy_buttons_on_a_work_page(browser, edition):
     context.close()
 
 
-def pdf_text(pg, path: Path) -> tuple[str, str]:
+def pdf_text(pg, path: Path, layout: bool = True) -> tuple[str, str]:
+    """pdfinfo's report and pdftotext's text; `layout=False` reads columns one after the other."""
     pg.emulate_media(media="print")
     pg.pdf(path=str(path), prefer_css_page_size=True)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
     return info, text
 
 
@@ -401,3 +403,23 @@ def test_listings_show_uses_and_expiry(edition):
     profile = next((site / "contributors").glob("*/index.html"))
     assert BeautifulSoup(profile.read_text(encoding="utf-8"), "html.parser").select(".koc-table .koc-rights")
     assert json.loads(next((site / "kit" / "works").glob("*.json")).read_text(encoding="utf-8"))["credit_line"]
+
+
+def test_printed_collections_and_hubs_give_each_work_its_short_address(browser, edition, tmp_path):
+    audience, site, base, lib = edition
+    host = base.split("//")[1].rstrip("/")
+    pg = browser.new_page()
+    for url in ("collections/dealer-family-trips/", "dealer-meetings/"):
+        pg.goto(base + url)
+        ids = {e.get_attribute("data-koc-kit-add") for e in pg.query_selector_all("[data-koc-kit-add]")}
+        assert ids
+        pg.wait_for_selector("a[data-print-href]", state="attached")
+        info, text = pdf_text(pg, tmp_path / "listing.pdf", layout=False)
+        assert re.search(r"\(A4\)", info)
+        flat = re.sub(r"\s+", "", text)
+        for wid in ids:
+            assert f"{host}/works/{wid}/" in flat, wid
+        # Tabs whose names the listings' own text does not use ("全部作品" is also a link of the hub).
+        for label in ("案例查找", "精选合集", "名人堂", "编辑指南", "加入资料包", "搜索作品"):
+            assert label not in text, label
+    pg.close()

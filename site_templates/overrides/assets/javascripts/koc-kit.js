@@ -58,6 +58,8 @@ function syncButtons(root = document) {
   }
   for (const b of root.querySelectorAll("[data-koc-copy], [data-koc-copy-link]")) b.hidden = false;
   for (const span of root.querySelectorAll("[data-koc-page-url]")) span.textContent = location.href;
+  // On paper a listed work's link is its short address (host and path), printed after its title.
+  for (const a of root.querySelectorAll(".koc-card-title a, .koc-table td:first-child > a")) a.dataset.printHref = a.host + a.pathname;
   badge(ids.size);
 }
 
