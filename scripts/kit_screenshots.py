@@ -45,6 +45,8 @@ def main() -> int:
                 pg.goto(base + KIT)
                 pg.wait_for_function("document.getElementById('koc-kit').dataset.count !== undefined")
                 pg.wait_for_function("[...document.querySelectorAll('.koc-kit__qr-code, .koc-kit__cover')].every((i) => i.complete)")
+                # Material fades its tabs in: wait until nothing is moving.
+                pg.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
                 pg.screenshot(path=str(OUT / f"kit-{name}.png"), full_page=name == "desktop")
                 if name == "desktop":
                     pdf = Path(tmp) / "kit.pdf"
