@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test serve dealer-site check bench clean
+.PHONY: site test serve dealer-site serve-editions check bench clean
 
 site: $(STAMP)
 	$(BIN)/koc build
@@ -19,6 +19,11 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/koc serve
 
+# Both editions as the intranet server serves them (deploy/Caddyfile), on
+# 127.0.0.1 only, with accounts made for this run. Needs caddy (Debian package).
+serve-editions: site dealer-site
+	$(BIN)/python deploy/trial.py --internal site --dealer site-dealer
+
 check: $(STAMP)
 	$(BIN)/koc check
 
@@ -32,4 +37,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf site site-dealer .cache
+	rm -rf site site-dealer .site.* .site-dealer.* .cache

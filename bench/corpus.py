@@ -25,7 +25,10 @@ import vocab as V
 
 # libyaml's emitter is ~10x faster than the pure-Python one; 5,000 works must
 # be written in a few seconds.
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    # `koc check` refuses YAML anchors and aliases (issue 10): write a shared value out each time.
+    def ignore_aliases(self, data):
+        return True
 
 FIRST_DAY, LAST_DAY = dt.date(2022, 1, 1), dt.date(2026, 10, 31)
 TYPES = ["article", "video", "photo", "qa", "review", "story", "report"]

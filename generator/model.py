@@ -84,6 +84,19 @@ AUDIENCE_LABELS = {
     Audience.DEALER: "经销商版",
 }
 
+# The programme named in every default credit line, spelt as the works spell it.
+# The site (a work without `credit_line`) and `koc new` both take it from here.
+CREDIT_PROGRAMME = "星途车主KOC计划"
+
+
+def default_credit_line(names) -> str:
+    """The credit line of a work that gives none.
+
+    >>> default_credit_line(["亚楠的七座车", "林小雨"])
+    '亚楠的七座车、林小雨 / 星途车主KOC计划'
+    """
+    return f"{'、'.join(names)} / {CREDIT_PROGRAMME}"
+
 
 @dataclass(frozen=True)
 class Term:

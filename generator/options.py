@@ -57,6 +57,7 @@ class Options:
     site_url: str = ""
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
+    internal_pages: tuple[str, ...] = ("guide/",)  # hand-written pages the dealer edition leaves out
     related_limit: int = 5
     expiry_warning_days: int = 30
     index_procs: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
@@ -105,6 +106,7 @@ _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "use_directory_urls": bool,
     "site_url": lambda url: str(url or ""),
     "embed_hosts": tuple,
+    "internal_pages": tuple,
 }
 _WEIGHTS = ("type_weights", "featured_bonus", "reuse_weight")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 import shutil
 from pathlib import Path
 
@@ -122,3 +124,27 @@ def site_files(site: Path):
 def bundle_text(site: Path) -> str:
     """All text of the site's Pagefind bundle, decompressed."""
     return "".join(data.decode("utf-8", "replace") for rel, data in site_files(site) if rel.startswith("pagefind/"))
+
+
+# A test that builds a site, an index or a process (directly or through a fixture)
+# is an end-to-end test: marked `slow`, so `pytest -m "not slow and not browser"`
+# keeps only the fast unit tests. `make test` runs both.
+_BUILDS = re.compile(r'\bbuild(?:_demo|_site)?\(|koc\("(?:build|export|serve|search)"|generate_site\(|subprocess\.|search_library\(|index_library\(|sync_page|chromium')
+
+
+def _builds(func, seen=None) -> bool:
+    try:
+        return bool(_BUILDS.search(inspect.getsource(func)))
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") or not hasattr(item, "function"):
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        funcs = [item.function] + [defs[-1].func for name, defs in (fixtures.name2fixturedefs.items() if fixtures else ())
+                                   if defs and not name.startswith(("tmp", "capsys", "monkeypatch", "request"))]
+        if any(_builds(f) for f in funcs):
+            item.add_marker(pytest.mark.slow)

@@ -77,7 +77,7 @@ def pg(browser):
 
 
 def finder_ready(pg):
-    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
 
 
 def checked(pg, facet):
@@ -99,7 +99,7 @@ def tick(pg, facet, value):
 def test_header_search_finds_a_word_only_in_a_body(pg, server):
     pg.goto(server)
     pg.fill(".koc-search__input", "老樟树")
-    pg.wait_for_selector(".koc-search__hit", timeout=15000)
+    pg.wait_for_selector(".koc-search__hit", timeout=45000)
     titles = [e.inner_text() for e in pg.query_selector_all(".koc-search__title")]
     assert titles == ["带娃露营两天一夜"]
     assert "<mark>" in pg.inner_html(".koc-search__excerpt")
@@ -176,7 +176,7 @@ def test_phone_width_header_search(browser, server):
     page.goto(server)
     page.click(".koc-search__toggle")
     page.fill(".koc-search__input", "风车")
-    page.wait_for_selector(".koc-search__hit", timeout=15000)
+    page.wait_for_selector(".koc-search__hit", timeout=45000)
     assert page.inner_text(".koc-search__title") == "周末去外婆家"
     # The open box lies over Material's header buttons (menu icon), so taps reach the input.
     assert page.evaluate("""() => { const r = document.querySelector('.koc-search__input').getBoundingClientRect();

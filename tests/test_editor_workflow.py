@@ -16,29 +16,33 @@ def test_new_with_flags_passes_check_and_never_overwrites(project, capsys):
     args = ["new", "--title", "雪地里的 L7", "--type", "video", "--contributor", "alice:拍摄剪辑", "--contributor", "bob",
             "--scenario", "露营", "--model", "L7", "--tag", "冬季", "--date", "2026-01-20"]
     assert koc(*args, project=project) == 0
-    path = project / "content/works/2026/2026-01-20-l7.md"
+    path = project / "content/works/2026/2026-xue-di-li-de-l7.md"
     assert path.is_file(), capsys.readouterr()
     data = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
     assert data["contributors"] == [{"id": "alice", "role": "拍摄剪辑"}, "bob"] and data["status"] == "draft"
     assert koc("check", project=project) == 0
     before = path.read_bytes()
-    assert koc(*args, "--id", "2026-01-20-l7", project=project) == 1
+    assert koc(*args, "--id", "2026-xue-di-li-de-l7", project=project) == 1
     assert "不会覆盖" in capsys.readouterr().err
     assert path.read_bytes() == before
 
 
-def test_new_suggests_date_model_type_id(project, capsys):
-    assert koc("new", "--title", "带娃露营", "--type", "video", "--contributor", "alice", "--model", "L7", "--date", "2026-05-01", project=project) == 0
-    assert (project / "content/works/2026/2026-05-01-l7-video.md").is_file()
-    assert koc("new", "--title", "带娃露营", "--type", "video", "--contributor", "alice", "--model", "L7", "--date", "2026-05-01", project=project) == 0
-    assert (project / "content/works/2026/2026-05-01-l7-video-2.md").is_file()
+def test_new_suggests_an_id_from_the_title_and_keeps_it_unique(project, capsys):
+    new = ("new", "--type", "video", "--contributor", "alice", "--model", "L7", "--scenario", "露营", "--date", "2026-05-01")
+    assert koc(*new, "--title", "带娃露营两天一夜：第二排放平", project=project) == 0
+    assert (project / "content/works/2026/2026-dai-wa-lu-ying-liang-tian-yi-ye.md").is_file()
+    assert koc(*new, "--title", "带娃露营两天一夜：第二排放平", project=project) == 0
+    assert (project / "content/works/2026/2026-dai-wa-lu-ying-liang-tian-yi-ye-2.md").is_file()
+    # A title with nothing to spell: the model, scenario and type say what it is.
+    assert koc(*new, "--title", "？！", project=project) == 0
+    assert (project / "content/works/2026/2026-l7-camping-video.md").is_file()
 
 
 def test_new_with_scripted_prompts(project, monkeypatch, capsys):
     answers = "后排能放几个安全座椅？\nqa\n2026-02-02\nbob:答主\n亲子游\n星途L7\n安全座椅\n\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(answers))
     assert koc("new", "--prompt", project=project) == 0
-    path = project / "content/works/2026/2026-02-02-l7-qa.md"
+    path = project / "content/works/2026/2026-hou-pai-neng-fang-ji-ge-an-quan-zuo-yi.md"
     assert path.is_file()
     out = capsys.readouterr().out
     assert "alice、bob、carol" in out and "周末亲子出游" in out  # allowed values offered

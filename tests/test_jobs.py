@@ -77,7 +77,7 @@ def test_the_index_job_waits_then_opens_the_index_and_can_be_cancelled(tmp_path)
              "contributor": "x", "use": "", "year": "2026", "status": "published", "featured": False, "score": 0,
              "date": "2026-01-01", "digest": "d1"}]
     with IndexJob(tmp_path / "cache", Options().audience, docs) as job:
-        with job.index().searcher() as searcher:
+        with job.searcher() as searcher:
             assert [f["id"] for f in searcher.all_stored_fields()] == ["a"]
     stopped = IndexJob(tmp_path / "cache2", Options().audience, docs)
     stopped.cancel()

@@ -30,6 +30,7 @@ PRE_COMMIT = REPO / ".pre-commit-config.yaml"
 VSCODE = REPO / ".vscode"
 GUIDE = REPO / "site_templates" / "docs" / "guide" / "index.md"
 PR_TEMPLATE = REPO / ".github" / "pull_request_template.md"
+GITLAB_CI = REPO / ".gitlab-ci.yml"
 
 
 # -- helpers -------------------------------------------------------------------
@@ -154,7 +155,7 @@ def test_pull_request_workflow_checks_builds_uploads_and_tests():
     assert index("koc check") < index("koc build") < index("actions/upload-artifact")
 
 
-def test_publish_workflow_deploys_the_internal_edition_to_pages():
+def test_publish_workflow_builds_both_editions_on_the_day_of_the_run():
     wf = load_workflow(PUBLISH_WORKFLOW)
     assert "main" in wf["on"]["push"]["branches"]
 
@@ -163,22 +164,67 @@ def test_publish_workflow_deploys_the_internal_edition_to_pages():
     assert ".venv/bin/koc build --site-dir site" in commands
     assert ".venv/bin/koc build --audience dealer --site-dir site-dealer" in commands
     assert not any("--as-of" in c for c in commands), "publish judges rights on the day of the run"
+    assert "python3 deploy/csp.py site" in commands and "python3 deploy/csp.py site-dealer" in commands
 
     # KOC_AS_OF unset everywhere: workflow, jobs and steps.
     envs = [wf.get("env", {})] + [j.get("env", {}) for j in wf["jobs"].values()] + [s.get("env", {}) for s in steps(wf)]
     assert not any("KOC_AS_OF" in env or "SOURCE_DATE_EPOCH" in env for env in envs)
-
-    (pages,) = uses(wf, "actions/upload-pages-artifact")
-    assert pages["with"]["path"] == "site", "the internal edition is the one published"
     assert {s["with"]["path"] for s in uses(wf, "actions/upload-artifact")} == {"site", "site-dealer"}, "both editions as fallback artifacts"
 
-    deploy = next(name for name, job in wf["jobs"].items() if any(str(s.get("uses", "")).startswith("actions/deploy-pages@") for s in job["steps"]))
-    job = wf["jobs"][deploy]
-    assert job["permissions"] == {"pages": "write", "id-token": "write"}
-    assert job["environment"]["name"] == "github-pages"
-    build_job = next(name for name, j in wf["jobs"].items() if any("upload-pages-artifact" in str(s.get("uses", "")) for s in j["steps"]))
-    needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
-    assert build_job in needs
+
+def test_publish_workflow_delivers_to_the_intranet_server_by_default():
+    wf = load_workflow(PUBLISH_WORKFLOW)
+    deliver = job_running(wf, "deploy/publish.sh")
+    job = wf["jobs"][deliver]
+    assert "if" not in job, "delivery to the intranet server is the default route"
+    build = job_running(wf, "koc build")
+    assert job["needs"] in (build, [build])
+    # Both editions come from the build job's artifacts, into the folders the script is given.
+    downloaded = {s["with"]["name"]: s["with"]["path"] for s in uses(wf, "actions/download-artifact", deliver)}
+    uploaded = {s["with"]["name"]: s["with"]["path"] for s in uses(wf, "actions/upload-artifact", build)}
+    assert downloaded == uploaded == {"site-internal": "site", "site-dealer": "site-dealer"}
+    (publish,) = [w for s in steps(wf, deliver) if "run" in s for w in shell_commands(s["run"]) if w[0] == "deploy/publish.sh"]
+    assert publish == ["deploy/publish.sh", "site", "site-dealer"]
+    # Configured by repository secrets, checked before anything is sent, host key pinned.
+    for name in ("DEPLOY_SSH_KEY", "DEPLOY_KNOWN_HOSTS", "DEPLOY_TARGET", "DEPLOY_PATH"):
+        assert job["env"][name] == "${{ secrets.%s }}" % name
+    order = [str(s.get("run") or s.get("uses")) for s in steps(wf, deliver)]
+    check = next(i for i, text in enumerate(order) if "::error::" in text)
+    assert check < next(i for i, text in enumerate(order) if "deploy/publish.sh" in text)
+    assert "StrictHostKeyChecking yes" in "\n".join(order)
+
+
+def _opted_in(condition) -> bool:
+    return str(condition).replace(" ", "") == "vars.PUBLISH_TO_GITHUB_PAGES=='true'"
+
+
+def test_github_pages_only_behind_the_explicit_opt_in_with_the_warning():
+    wf = load_workflow(PUBLISH_WORKFLOW)
+    assert "pages" not in wf.get("permissions", {}), "no Pages permission for the whole workflow"
+    pages_steps = 0
+    for name, job in wf["jobs"].items():
+        for step in job["steps"]:
+            action = str(step.get("uses", "")).split("@")[0]
+            if action in ("actions/upload-pages-artifact", "actions/deploy-pages"):
+                pages_steps += 1
+                assert _opted_in(job.get("if")) or _opted_in(step.get("if")), f"{name}: {action} without the opt-in"
+        if "pages" in job.get("permissions", {}):
+            assert _opted_in(job.get("if")), f"job {name} may write Pages without the opt-in"
+    assert pages_steps == 2
+    (upload,) = uses(wf, "actions/upload-pages-artifact")
+    assert upload["with"]["path"] == "site"
+    (deploy,) = [j for j in wf["jobs"].values() if uses({"jobs": {"j": j}}, "actions/deploy-pages")]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+
+    # The warning stands next to the switch, in the file itself.
+    text = PUBLISH_WORKFLOW.read_text(encoding="utf-8")
+    header = text[: text.index("\nname:")]
+    assert "PUBLISH_TO_GITHUB_PAGES" in header and "WARNING" in header and "anyone who has its address" in header
+    for line_no, line in enumerate(text.splitlines()):
+        if "PUBLISH_TO_GITHUB_PAGES" in line and "if:" in line:
+            nearby = "\n".join(text.splitlines()[max(0, line_no - 3): line_no])
+            assert "WARNING" in nearby or "opt-in" in nearby, f"line {line_no + 1}: the opt-in needs its warning beside it"
 
 
 @pytest.mark.parametrize("path", [PR_WORKFLOW, PUBLISH_WORKFLOW], ids=lambda p: p.name)
@@ -210,6 +256,60 @@ def test_workflow_steps_are_well_formed(path):
 @pytest.mark.parametrize("path", [PR_WORKFLOW, PUBLISH_WORKFLOW], ids=lambda p: p.name)
 def test_every_command_a_workflow_runs_exists(path):
     assert assert_commands_exist(run_lines(load_workflow(path)), path.name) >= 3
+    assert_repository_scripts_exist(run_lines(load_workflow(path)), path.name)
+
+
+def assert_repository_scripts_exist(commands: list[list[str]], where: str) -> None:
+    """`deploy/publish.sh …` and `python3 deploy/csp.py …`: the script is in the repository (and executable)."""
+    for words in commands:
+        if words[0].startswith("deploy/"):
+            script = REPO / words[0]
+            assert script.is_file() and script.stat().st_mode & 0o111, f"{where}: {words[0]} missing or not executable"
+        elif Path(words[0]).name.startswith("python") and len(words) > 1 and words[1].startswith("deploy/"):
+            assert (REPO / words[1]).is_file(), f"{where}: {words[1]} does not exist"
+
+
+# -- GitLab CI ----------------------------------------------------------------------
+
+
+def _gitlab() -> dict:
+    data = yaml.safe_load(GITLAB_CI.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _gitlab_commands(job: dict) -> list[list[str]]:
+    return [w for line in job.get("script", []) for w in shell_commands(line)]
+
+
+def test_gitlab_ci_builds_both_editions_and_its_commands_exist():
+    ci = _gitlab()
+    build = ci["build"]
+    commands = [shlex.join(w) for w in _gitlab_commands(build)]
+    assert ".venv/bin/koc build --site-dir site" in commands
+    assert ".venv/bin/koc build --audience dealer --site-dir site-dealer" in commands
+    assert commands.index(".venv/bin/koc check") < commands.index(".venv/bin/koc build --site-dir site")
+    assert set(build["artifacts"]["paths"]) == {"site", "site-dealer"}
+    assert "KOC_AS_OF" not in ci.get("variables", {})
+    assert assert_commands_exist(_gitlab_commands(build), ".gitlab-ci.yml build") == 3
+    for name in ("build", "pages", "intranet"):
+        assert_repository_scripts_exist(_gitlab_commands(ci[name]), f".gitlab-ci.yml {name}")
+
+
+def test_gitlab_pages_publishes_only_after_checking_access_control():
+    ci = _gitlab()
+    pages = ci["pages"]
+    assert pages["artifacts"]["paths"] == ["public"] and pages["needs"] == ["build"]
+    assert [r["if"] for r in pages["rules"]] == ["$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"], "never from a merge request"
+    script = pages["script"]
+    guard = script.index("python3 deploy/check_gitlab_pages_access.py")
+    filling = next(i for i, line in enumerate(script) if "public" in line)
+    assert guard < filling, "the access check must run before public/ exists"
+    assert ci["variables"]["KOC_PAGES_EDITION"] == "internal"
+    # The second route: the intranet server, only when it is configured.
+    intranet = ci["intranet"]
+    assert ["deploy/publish.sh", "site", "site-dealer"] in _gitlab_commands(intranet)
+    assert "$DEPLOY_TARGET" in intranet["rules"][0]["if"]
 
 
 def test_artifacts_upload_what_the_builds_produce():

@@ -30,7 +30,7 @@ def test_every_spec_page_exists(site, url):
     assert (site / url / "index.html").is_file()
     soup = page(site, url)
     assert soup.find("h1"), url
-    assert soup.html["lang"] == "zh"
+    assert soup.html["lang"] == "zh-Hans"
 
 
 def test_work_page_credits_every_contributor_with_role_and_profile_link(site):
@@ -39,7 +39,7 @@ def test_work_page_credits_every_contributor_with_role_and_profile_link(site):
     items = box.select("ul.koc-credits li")
     got = [(li.a.get_text(), li.select_one(".koc-role").get_text(), li.a["href"], li.select_one(".koc-tier").get_text()) for li in items]
     assert got == [("阿丽", "拍摄剪辑", "../../contributors/alice/", "引领者"), ("小博", "文案", "../../contributors/bob/", "专精者")]
-    assert "引用请注明：阿丽、小博 / 星途车主 KOC 计划" in box.get_text()
+    assert "引用请注明：阿丽、小博 / 星途车主KOC计划" in box.get_text()
 
 
 def test_work_page_shows_rights_evaluation_reuse_and_links(site):

@@ -77,7 +77,7 @@ def test_taxonomy_duplicates_are_reported_at_the_term(tmp_path):
 
 @pytest.mark.parametrize("contributors, expected", [
     (["alice"], (1, "contributors.yml 应是 “id: {name: …}” 的映射")),
-    ({"Alice Wang": {"name": "阿丽"}}, (1, "贡献者 id “Alice Wang” 只能用小写字母、数字和连字符，例如 alice-wang")),
+    ({"Alice Wang": {"name": "阿丽"}}, (1, "贡献者 id “Alice Wang” 只能用小写字母、数字和连字符，且以字母或数字开头；例如 alice-wang")),
     ({"alice": "阿丽"}, (1, "贡献者 alice 应是映射，至少需要 name")),
     ({"alice": {"tier": "leader"}}, (2, "缺少必填字段 alice.name (missing required field)")),
 ])

@@ -27,6 +27,11 @@ def expired(work: Work, as_of: dt.date) -> bool:
     return work.rights.expires is not None and work.rights.expires < as_of
 
 
+def out_of_force(work: Work, as_of: dt.date) -> bool:
+    """Withdrawn or expired: taken offline in every edition."""
+    return work.status is Status.WITHDRAWN or expired(work, as_of)
+
+
 def visibility(work: Work, edition: Edition) -> Visibility:
     if edition.audience is Audience.DEALER and Use.DEALER_MEETING not in work.rights.uses:
         return Visibility.ABSENT

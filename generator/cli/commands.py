@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from generator.model import Audience, Tier, WorkType
+from generator.model import AUDIENCE_LABELS, Audience, Tier, WorkType
 from generator.options import Options
 from generator.problems import ContentError, Problem
 from generator.search.facets import FACETS
@@ -60,17 +60,24 @@ def cmd_check(args) -> int:
 def cmd_build(args) -> int:
     from mkdocs.exceptions import MkDocsException
 
-    from generator.publish.build import build_site
+    from generator.publish.build import PublishError, build_site
+    from generator.publish.output_guard import OutputRefused
 
     project = Path(args.project).resolve()
     site_dir = Path(args.site_dir) if args.site_dir else project / "site"
     try:
-        build_site(project / "mkdocs.yml", site_dir, _settings(args), strict=args.strict)
-    except (ContentError, MkDocsException) as exc:
+        notes = build_site(project / "mkdocs.yml", site_dir, _settings(args), strict=args.strict)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("构建未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
+    except (ContentError, MkDocsException, PublishError) as exc:
         if not isinstance(exc, ContentError):  # MkDocs has printed every problem of the library already
             print(str(exc), file=sys.stderr)
         print(f"构建失败：{site_dir} 保持不变。", file=sys.stderr)
         return 1
+    for note in notes:
+        print(note, file=sys.stderr)
     print(f"站点已生成：{site_dir}", file=sys.stderr)
     return 0
 
@@ -90,17 +97,35 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from generator.publish.build import export_pages
     from generator.pages.site import generate_site
+    from generator.publish.build import PublishError, export_pages
+    from generator.publish.output_guard import OutputKind, OutputRefused, guard_target, project_folders
 
+    opts = _options(args)
+    kind = OutputKind.export(opts.audience.value)
+    protected = project_folders(opts.project_dir, opts.content_dir, opts.templates_dir, opts.cache_dir)
     try:
-        sources = generate_site(_options(args))
+        # Checked before the library is even read, and again just before writing.
+        guard_target(Path(args.dir), kind, protected, opts.project_dir)
+        sources = generate_site(opts)
+    except OutputRefused as exc:
+        print(str(exc), file=sys.stderr)
+        print("导出未开始：没有写入或删除任何文件。", file=sys.stderr)
+        return 2
     except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
     with sources:
-        n = export_pages(sources, Path(args.dir))
-    print(f"已导出 {n} 个页面到 {args.dir}", file=sys.stderr)
+        try:
+            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir,
+                             [opts.content_dir / "media", opts.cache_dir / "images"])
+        except OutputRefused as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        except PublishError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"已导出 {n} 个页面到 {args.dir}（{AUDIENCE_LABELS[opts.audience]}）", file=sys.stderr)
     return 0
 
 
@@ -169,10 +194,10 @@ def _ask(label: str, default: str = "", choices: list[str] | None = None) -> str
 def cmd_new(args) -> int:
     import datetime as dt
 
-    from generator.model import TYPE_LABELS
-    from generator.content.scaffold import WorkDraft, add_contributor, create_work, suggest_id
     from generator.content.check import check_library
+    from generator.content.scaffold import WorkDraft, add_contributor, create_work, suggest_id
     from generator.content.taxonomy import Vocabulary
+    from generator.model import TYPE_LABELS, default_credit_line
 
     opts = _options(args)
     prompt = args.prompt or (sys.stdin.isatty() and not args.title)
@@ -201,9 +226,12 @@ def cmd_new(args) -> int:
             print("需要 --title、--type 和至少一个 --contributor id[:角色]（或在终端中按提示输入）", file=sys.stderr)
             return 2
         draft = WorkDraft(title, wtype, dt.date.fromisoformat(date), [tuple((c.split(":", 1) + [""])[:2]) for c in credits], scen, mods, tags)
+        draft.credit_line = default_credit_line(library.contributors[cid].name if cid in library.contributors else cid
+                                                for cid, _ in draft.contributors)
         model = models.resolve(mods[0]) if mods else None
+        scenario = scenarios.resolve(scen[0]) if scen else None
         taken = {w.id for w in library.works} | {p.stem for p in (opts.content_dir / "works").rglob("*.md")}
-        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken)
+        suggested = suggest_id(title, draft.date, model.slug if model else None, wtype, taken, scenario.slug if scenario else None)
         work_id = args.id or (_ask("作品 id（即文件名）", suggested) if prompt else suggested)
         path = create_work(opts.content_dir, work_id, draft)
     except (FileExistsError, ValueError) as exc:
@@ -256,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev-addr", default="127.0.0.1:8000")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）")
+    p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）；只写入空目录或之前同版本的导出目录")
     p.add_argument("dir")
     edition(p)
     p.set_defaults(func=cmd_export)

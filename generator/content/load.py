@@ -11,7 +11,7 @@ import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
@@ -72,19 +72,34 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         raw.problems.append(Problem(rel(content_dir), None, "error", "找不到内容目录 content/"))
         return raw
 
+    real_dirs: dict[Path, bool] = {}
+
+    def inside(path: Path) -> bool:
+        # A symlink may point anywhere (/etc, another checkout): content is only what lives in content/.
+        # Each folder is resolved once; a file only when it is a link itself.
+        if path.parent not in real_dirs:
+            real_dirs[path.parent] = path.parent.resolve().is_relative_to(content_dir)
+        if real_dirs[path.parent] and not path.is_symlink() or path.resolve().is_relative_to(content_dir):
+            return True
+        raw.problems.append(Problem(rel(path), None, "error", "文件是指向 content/ 之外的符号链接，不会被读取或发布；请把文件本身放进 content/ (symlink leaves content/)"))
+        return False
+
     for name in ("contributors", "taxonomy", "honors"):
         path = content_dir / f"{name}.yml"
-        if path.exists():
+        if path.exists() and inside(path):
             setattr(raw, name, _read_yaml(path, rel(path), raw.problems))
         elif name != "honors":
             raw.problems.append(Problem(rel(path), None, "error", f"缺少文件 {name}.yml"))
 
     for path in sorted((content_dir / "collections").glob("*.y*ml")):
+        if not inside(path):
+            continue
         source = _read_yaml(path, rel(path), raw.problems)
         if source:
             raw.collections.append(source)
 
     paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    paths = [p for p in paths if inside(p)]
     for work, found in _read_works([(p, rel(p)) for p in paths], cache_dir):
         raw.problems.extend(found)
         if work:
@@ -125,7 +140,7 @@ _PARSED: dict[tuple, WorkSource] = {}
 # Below this many files to parse, a pool of processes costs more than it saves.
 PARALLEL_MIN = 400
 # Bump when parsing changes (yaml_source, WorkSource), so cached parses are made anew.
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 
 
 def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) -> list[tuple[WorkSource | None, list[Problem]]]:
@@ -142,9 +157,9 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     if store is not None:
         data = {key: path.read_bytes() for (path, _), key in todo}
         parts = {key: [PARSE_VERSION, str(path), shown, hashlib.sha256(data[key]).hexdigest()] for (path, shown), key in todo}
-        for _, key in todo:
-            found = store.lookup("parse", parts[key])
-            if found is not MISSING:
+        for (path, shown), key in todo:
+            found = _from_cache(store.lookup("parse", parts[key], secret=data[key]), path, shown, data[key])
+            if found is not None:
                 fresh[key] = found
         todo = [(item, key) for item, key in todo if key not in fresh]
     jobs = [(path, shown, data.get(key)) for (path, shown), key in todo]
@@ -157,7 +172,7 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     for (_, key), result in zip(todo, parsed):
         fresh[key] = result
         if store is not None:
-            store.put("parse", parts[key], result)
+            store.put("parse", parts[key], _for_cache(result), secret=data[key])
     if store is not None:
         store.close()
     if len(_PARSED) + len(fresh) > 100_000:
@@ -165,6 +180,30 @@ def _read_works(items: list[tuple[Path, str]], cache_dir: Path | None = None) ->
     # Only clean parses are remembered: a file with problems reports them again next time.
     _PARSED.update((key, work) for key, (work, found) in fresh.items() if work is not None and not found)
     return [fresh[key] if key in fresh else (_PARSED[key], []) for key in keys]
+
+
+def _for_cache(result: tuple[WorkSource | None, list[Problem]]) -> tuple:
+    """A parse without the body text: the body is in the file, whose bytes the key hashes,
+    and no work's text (it may go out of force) is kept in the cache."""
+    work, found = result
+    if work is None:
+        return None, found, 0
+    return replace(work, body=""), found, len(work.body)
+
+
+def _from_cache(entry, path: Path, shown: str, data: bytes) -> tuple[WorkSource | None, list[Problem]] | None:
+    """The parse stored by `_for_cache` with its body cut from the file again, or None (a miss)."""
+    if entry is MISSING or not (isinstance(entry, tuple) and len(entry) == 3):
+        return None
+    work, found, body_chars = entry
+    if work is None:
+        return (None, found) if isinstance(found, list) else None
+    if not isinstance(work, WorkSource) or not isinstance(body_chars, int):
+        return None
+    text = _read_text(path, shown, [], data)
+    if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] != work.content_hash or body_chars > len(text):
+        return None
+    return replace(work, body=text[len(text) - body_chars:] if body_chars else "", path=path, rel=shown), found
 
 
 def _key(path: Path, shown: str) -> tuple:

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,6 +56,29 @@ MESSAGES: dict[str, str] = {
 VALUE_ERRORS = {"YYYY-MM-DD": "{loc} 的日期 {input!r} 格式不对，应写成 YYYY-MM-DD，例如 2025-06-14"}
 
 
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (sub-)model that holds the last key of `loc`."""
+    for key in loc[:-1]:
+        if isinstance(key, int):
+            continue  # an index into a list of sub-models
+        field = model.model_fields.get(key)
+        model = _model_in(field.annotation) if field else None
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    # Through Optional[...], list[...] and Annotated[...] to the model inside.
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
 class _Context(dict):
     # A context key pydantic did not give reads as empty, as before.
     def __missing__(self, key):
@@ -97,9 +120,16 @@ class Reporter:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            fields = list(model.model_fields)
             for err in exc.errors():
-                self.error(rel, line_of(data, *err["loc"]), message(dict(err, loc=prefix + tuple(err["loc"])), fields))
+                line = line_of(data, *err["loc"])
+                loc = prefix + tuple(err["loc"])
+                if "private" in err["loc"]:
+                    # Never echo what is under private:, not even in an error (CI logs keep it).
+                    self.error(rel, line, f"{'.'.join(str(x) for x in loc)} 格式不对：private 应是映射（字段: 值），"
+                                          "例如 private: {phone: …}；其内容不会显示在这里")
+                    continue
+                # A nested key is matched against its own mapping's fields (rights.expire → expires).
+                self.error(rel, line, message(dict(err, loc=loc), _fields_at(model, err["loc"])))
             return None
 
     def scan_personal(self, text: str, rel: str, line: int | None) -> None:

@@ -2,7 +2,7 @@
 
 Example:
     >>> suggest_id("带娃露营", dt.date(2026, 5, 1), "xingtu-l7", "video", set())
-    '2026-05-01-l7-video'
+    '2026-dai-wa-lu-ying'
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.content.schema import ID_PATTERN
-
-_ID = re.compile(ID_PATTERN)
+from generator.content.schema import id_problem
+from generator.content.taxonomy import slugify
 
 
 @dataclass
@@ -27,13 +26,23 @@ class WorkDraft:
     scenarios: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    credit_line: str = ""  # model.default_credit_line of the contributors' names
 
 
-def suggest_id(title: str, date: dt.date, model_slug: str | None, wtype: str, taken: set[str]) -> str:
-    """Date + the ASCII words of the title, or the model and type, made unique."""
-    words = re.findall(r"[a-z0-9]+", title.lower())
+ID_TITLE_CHARS = 40  # of the title's pinyin in a suggested id, cut between syllables
+
+
+def suggest_id(title: str, date: dt.date, model_slug: str | None, wtype: str, taken: set[str],
+               scenario_slug: str | None = None) -> str:
+    """The year and the title in pinyin (the way tag slugs are spelt), so that the id
+    says what the work is; for a title without letters, the model, scenario and type.
+    Made unique with -2, -3, …"""
+    # A title's first clause names the work ("带娃露营两天一夜：星途L7第二排…").
+    words = slugify(re.split(r"[：:，,。！？!?；;、|｜—（(]", title, maxsplit=1)[0], fallback="") or slugify(title, fallback="")
+    while len(words) > ID_TITLE_CHARS and "-" in words:
+        words = words.rsplit("-", 1)[0]
     model = re.sub(r"^[a-z]+-(?=[a-z0-9])", "", model_slug) if model_slug else ""
-    parts = [date.isoformat()] + (words[:4] if words else [p for p in (model, wtype) if p])
+    parts = [str(date.year)] + ([words] if words else [p for p in (model, scenario_slug, wtype) if p])
     base = "-".join(parts)
     candidate, n = base, 2
     while candidate in taken:
@@ -61,15 +70,21 @@ tags: {flow(d.tags)}
 rights:
   uses: []                 # 已获授权的用途：training, dealer_meeting, official_channels, social_media, print
   expires: null            # 授权到期日 YYYY-MM-DD；null 表示长期有效
-status: draft              # 核对授权后改为 published
+{f"  credit_line: {_q(d.credit_line)}   # 转用时必须注明的署名{chr(10)}" if d.credit_line else ""}status: draft              # 核对授权后改为 published
 ---
 在这里写作品正文：文章全文、视频说明或脚本、图集说明、问答、测评或反馈报告。
 """
 
 
 def create_work(content_dir: Path, work_id: str, draft: WorkDraft) -> Path:
-    if not _ID.match(work_id):
-        raise ValueError(f"作品 id “{work_id}” 只能用小写字母、数字和连字符")
+    why = id_problem(work_id)
+    if why:
+        raise ValueError(f"作品 id {work_id!r} {why}")
+    for cid, _ in draft.contributors:
+        # Written unquoted into the frontmatter: only a valid id may go there.
+        why = id_problem(cid)
+        if why:
+            raise ValueError(f"贡献者 id {cid!r} {why}")
     existing = {p.stem for p in (content_dir / "works").rglob("*.md")}
     if work_id in existing:
         raise FileExistsError(f"作品 id {work_id} 已存在，不会覆盖；请换一个 id")
@@ -82,8 +97,9 @@ def create_work(content_dir: Path, work_id: str, draft: WorkDraft) -> Path:
 
 def add_contributor(content_dir: Path, cid: str, name: str, tier: str, city: str = "") -> Path:
     """Append an entry to contributors.yml as text, keeping the editors' comments and order."""
-    if not _ID.match(cid):
-        raise ValueError(f"贡献者 id “{cid}” 只能用小写字母、数字和连字符")
+    why = id_problem(cid)
+    if why:
+        raise ValueError(f"贡献者 id {cid!r} {why}")
     path = content_dir / "contributors.yml"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if re.search(rf"^{re.escape(cid)}:", text, re.M):

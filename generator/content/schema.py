@@ -16,6 +16,24 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from generator.model import Status, Tier, Use, WorkType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+# Ids and slugs become file and folder names: bounded well below a file name's 255 bytes.
+MAX_ID_LENGTH = 80
+# Python's $ also matches before a final newline: always use this with fullmatch().
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+# Generated listing pages live at <folder>/index; a work, tag, contributor or
+# collection with this slug would silently replace its folder's listing.
+RESERVED_SLUGS = frozenset({"index"})
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be an id or a slug, or None."""
+    if not ID_RE.fullmatch(value):
+        return "只能用小写字母、数字和连字符，且以字母或数字开头"
+    if len(value) > MAX_ID_LENGTH:
+        return f"太长（{len(value)} 个字符，最多 {MAX_ID_LENGTH}）"
+    if value in RESERVED_SLUGS:
+        return f"“{value}” 是保留名称（列表页 index 使用），请换一个"
+    return None
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -118,7 +136,7 @@ class ContributorIn(_Strict):
 
 
 class TermIn(_Strict):
-    slug: str = Field(pattern=ID_PATTERN)
+    slug: str = Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)
     label: str = Field(min_length=1)
     aliases: list[str] = []
     description: str | None = None
@@ -126,7 +144,7 @@ class TermIn(_Strict):
 
 class TagIn(_Strict):
     label: str = Field(min_length=1)
-    slug: str | None = Field(None, pattern=ID_PATTERN)
+    slug: str | None = Field(None, pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)
     aliases: list[str] = []
     description: str | None = None
 

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from typing import Iterable
@@ -15,6 +16,10 @@ from typing import Iterable
 from pypinyin import lazy_pinyin
 
 from generator.model import Term
+from generator.content.schema import MAX_ID_LENGTH, RESERVED_SLUGS
+
+MAX_SLUG_LENGTH = 60
+assert MAX_SLUG_LENGTH <= MAX_ID_LENGTH
 
 
 def normalise(text: str) -> str:
@@ -44,7 +49,7 @@ class Vocabulary:
         return [n for t in self.terms for n in (t.label, *t.aliases)]
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, fallback: str = "tag") -> str:
     """A deterministic ASCII URL slug; Chinese is spelled in pinyin.
 
     >>> slugify("OTA 升级")
@@ -52,7 +57,12 @@ def slugify(text: str) -> str:
     """
     words = lazy_pinyin(normalise(text))
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
-    return slug or "tag"
+    if len(slug) > MAX_SLUG_LENGTH:
+        # A slug is a folder name: a long label keeps its start and a hash of the whole,
+        # so two long labels with the same start still get different slugs.
+        digest = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug[:MAX_SLUG_LENGTH - 9].rstrip('-')}-{digest}"
+    return slug or fallback
 
 
 class TagVocabulary:
@@ -61,7 +71,8 @@ class TagVocabulary:
     def __init__(self, declared: Iterable[Term]):
         self.declared = Vocabulary(declared)
         self._slugs: dict[str, str] = {}  # label -> slug
-        self._taken: set[str] = {t.slug for t in self.declared.terms}
+        # Reserved slugs are never handed out: tags/index.md is the tag listing.
+        self._taken: set[str] = {t.slug for t in self.declared.terms} | set(RESERVED_SLUGS)
 
     def label(self, raw: str) -> str:
         term = self.declared.resolve(raw)

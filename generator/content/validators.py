@@ -8,11 +8,19 @@ Messages are in Chinese for editors, say what to do, and name the file and line.
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
+from typing import Callable
 
 from generator.content import schema
+from generator.content.body_shape import shape_problem
 from generator.content.load import RawLibrary, WorkSource, YamlSource
+from generator.content.privacy import find_personal_data
+from generator.content.references import IMAGE_SUFFIXES, body_references, media_problem, url_problem
+from generator.content.reporter import Reporter
+from generator.content.taxonomy import TagVocabulary, Vocabulary, normalise, slugify
+from generator.content.yaml_source import LineDict, line_of
 from generator.model import (
     Collection,
     Contributor,
@@ -28,49 +36,53 @@ from generator.model import (
     Use,
     Work,
 )
-from generator.content.privacy import find_personal_data
-from generator.content.reporter import Reporter
-from generator.problems import did_you_mean
-from generator.content.taxonomy import TagVocabulary, Vocabulary, normalise, slugify
-from generator.content.yaml_source import LineDict, line_of
-
-_ID = re.compile(schema.ID_PATTERN)
+from generator.problems import Problem, did_you_mean
 
 
 class _SourceValidator:
-    """What every validator shares: the reporter, and the content folder for media paths."""
+    """What every validator shares: the reporter, and the rules for URLs and media files."""
 
     def __init__(self, raw: RawLibrary, report: Reporter):
         self.raw = raw
         self.report = report
         self.error, self.warning = report.error, report.warning
         self.parse, self.scan_personal = report.parse, report.scan_personal
+        self._images: dict[str, str | None] = {}
 
-    def media_src(self, src: str, rel: str, line: int | None) -> bool:
-        if src.startswith("https://"):  # not is_remote(): a plain http:// URL is refused below
-            return True
+    def media_src(self, src: str, rel: str, line: int | None, image: bool = False) -> bool:
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
-            self.error(rel, line, f"媒体地址 {src} 只能是 https:// 链接或 content/media/ 下的文件")
-            return False
-        return self.local_media(src, rel, line)
+            if not src.startswith("https://"):  # the build tells URLs from files by exactly this prefix
+                self.error(rel, line, f"媒体地址 {src!r} 只能是 https:// 链接（小写）或 content/media/ 下的文件")
+                return False
+            return self.url(src, rel, line)
+        return self.local_media(src, rel, line, image)
 
-    def local_media(self, src: str, rel: str, line: int | None) -> bool:
-        media_root = (self.raw.root / "media").resolve()
-        path = Path(src)
-        if path.is_absolute() or ".." in path.parts:
-            self.error(rel, line, f"媒体路径 {src} 不能是绝对路径或包含 ..；请写成 media/… 的相对路径")
-            return False
-        if not src.startswith("media/"):
-            self.error(rel, line, f"媒体路径 {src} 应以 media/ 开头（文件放在 content/media/ 下）")
-            return False
-        target = (self.raw.root / path).resolve()
-        if not target.is_relative_to(media_root):
-            self.error(rel, line, f"媒体路径 {src} 指向 content/media/ 之外（可能是符号链接）")
-            return False
-        if not target.is_file():
-            self.error(rel, line, f"找不到媒体文件 content/{src}")
+    def url(self, url: str, rel: str, line: int | None, mailto: bool = False) -> bool:
+        found = url_problem(url, mailto)
+        if found:
+            severity, message = found
+            self.report.problems.append(Problem(rel, line, severity, message))
+            return severity != "error"
+        return True
+
+    def local_media(self, src: str, rel: str, line: int | None, image: bool = False) -> bool:
+        """The one rule for a local file, whether named in frontmatter, a body or contributors.yml."""
+        why = media_problem(self.raw.root, src)
+        if why is None and (image or Path(src).suffix.lower() in IMAGE_SUFFIXES):
+            why = self.image(src)
+            why = why and f"图片 content/{src}：{why}"
+        if why:
+            self.error(rel, line, why)
             return False
         return True
+
+    def image(self, src: str) -> str | None:
+        # An image used by several works or contributors is opened once per check.
+        if src not in self._images:
+            from generator.pages.images import image_problem  # PIL only when the library has local images
+
+            self._images[src] = image_problem(self.raw.root / src)
+        return self._images[src]
 
 
 class TaxonomyValidator(_SourceValidator):
@@ -89,6 +101,8 @@ class TaxonomyValidator(_SourceValidator):
             for i, item in enumerate(getattr(parsed, group)):
                 line = line_of(source.data, group, i)
                 slug = item.slug or slugify(item.label)
+                if slug in schema.RESERVED_SLUGS:
+                    self.error(source.rel, line, f"{group} 中的 slug {slug} 是保留名称（列表页 index 使用），请为该项写一个别的 slug")
                 if slug in seen_slugs:
                     self.error(source.rel, line, f"{group} 中的 slug {slug} 重复")
                 seen_slugs.add(slug)
@@ -115,8 +129,9 @@ class ContributorsValidator(_SourceValidator):
         for cid, data in source.data.items():
             line = line_of(source.data, cid)
             cid = str(cid)
-            if not _ID.match(cid):
-                self.error(source.rel, line, f"贡献者 id “{cid}” 只能用小写字母、数字和连字符，例如 {slugify(cid)}")
+            why = schema.id_problem(cid)
+            if why:
+                self.error(source.rel, line, f"贡献者 id “{cid}” {why}；例如 {_suggest(cid)}")
                 continue
             if not isinstance(data, dict):
                 self.error(source.rel, line, f"贡献者 {cid} 应是映射，至少需要 name")
@@ -124,8 +139,10 @@ class ContributorsValidator(_SourceValidator):
             parsed = self.parse(schema.ContributorIn, data, source.rel, (cid,))
             if parsed is None:
                 continue
-            if parsed.avatar:
-                self.local_media(parsed.avatar, source.rel, line_of(data, "avatar"))
+            # A preview renders despite errors: what failed its rule is left out, not published.
+            avatar = parsed.avatar if parsed.avatar and self.local_media(parsed.avatar, source.rel, line_of(data, "avatar"), image=True) else None
+            links = tuple(Link(link.label, link.url) for i, link in enumerate(parsed.links)
+                          if self.url(link.url, source.rel, line_of(data, "links", i, "url"), mailto=True))
             for key in ("bio", "name", "city"):
                 self.scan_personal(getattr(parsed, key) or "", source.rel, line_of(data, key))
             result[cid] = Contributor(
@@ -136,13 +153,13 @@ class ContributorsValidator(_SourceValidator):
                 city=parsed.city or "",
                 joined=parsed.joined,
                 bio=parsed.bio or "",
-                avatar=parsed.avatar,
-                links=tuple(Link(link.label, link.url) for link in parsed.links),
+                avatar=avatar,
+                links=links,
             )
         return dict(sorted(result.items()))
 
 class WorksValidator(_SourceValidator):
-    """The works: frontmatter, references to contributors and taxonomy, media, personal data.
+    """The works: frontmatter, references to contributors and taxonomy, media, body, personal data.
 
     `tags` assigns the tag slugs of the whole library, once, so they are stable.
     """
@@ -158,8 +175,9 @@ class WorksValidator(_SourceValidator):
         seen: dict[str, str] = {}
         for source in self.raw.works:
             stem = source.path.stem
-            if not _ID.match(stem):
-                self.error(source.rel, None, f"文件名 “{stem}” 不符合作品 id 规则（小写字母、数字、连字符，^[a-z0-9][a-z0-9-]*$）；建议改名为 {slugify(stem)}.md")
+            why = schema.id_problem(stem)
+            if why:
+                self.error(source.rel, None, f"文件名 “{stem}” 不符合作品 id 规则（小写字母、数字、连字符，^[a-z0-9][a-z0-9-]*$）：{why}；建议改名为 {_suggest(stem)}.md")
                 continue
             if stem in seen:
                 self.error(source.rel, None, f"作品 id {stem} 重复：{seen[stem]} 已使用同名文件")
@@ -189,16 +207,21 @@ class WorksValidator(_SourceValidator):
         ok = ok and scenarios is not None and models is not None
         tags = tuple(dict.fromkeys(self.tags.label(t) for t in fm.tags if normalise(t)))
         if fm.cover:
-            ok = self.media_src(fm.cover, rel, line_of(data, "cover")) and ok
+            ok = self.media_src(fm.cover, rel, line_of(data, "cover"), image=True) and ok
         for i, item in enumerate(fm.media):
-            ok = self.media_src(item.src, rel, line_of(data, "media", i)) and ok
+            ok = self.media_src(item.src, rel, line_of(data, "media", i), image=item.type == "image") and ok
+        ok = self.body(source) and ok
         if fm.rights.expires and fm.rights.expires < fm.date:
             ok = False
             self.error(rel, line_of(data, "rights", "expires"), f"授权到期日 {fm.rights.expires} 早于作品日期 {fm.date}")
         for field in ("title", "summary"):
             self.scan_personal(getattr(fm, field) or "", rel, line_of(data, field))
-        for kind, offset in find_personal_data(source.body):
-            self.warning(rel, source.body_line + source.body[:offset].count("\n"), f"正文中疑似包含{kind}：请删去个人信息，或确认已获本人同意")
+        body_line = body_lines(source)
+        found = find_personal_data(source.body)
+        for kind, offset in found[:MAX_WARNINGS_PER_BODY]:
+            self.warning(rel, body_line(offset), f"正文中疑似包含{kind}：请删去个人信息，或确认已获本人同意")
+        if len(found) > MAX_WARNINGS_PER_BODY:
+            self.warning(rel, body_line(found[MAX_WARNINGS_PER_BODY][1]), f"正文中还有 {len(found) - MAX_WARNINGS_PER_BODY} 处疑似个人信息未逐条列出")
         if not ok:
             return None
         ev = fm.evaluation
@@ -234,10 +257,24 @@ class WorksValidator(_SourceValidator):
             if term is None:
                 ok = False
                 allowed = "、".join(t.label for t in vocabulary.terms) or "（taxonomy.yml 中还没有）"
-                self.error(rel, line_of(data, key, i), f"未知{label}“{name}”{did_you_mean(normalise(name), vocabulary.names())}；可选：{allowed}。新{label}请先加入 content/taxonomy.yml")
+                hint = did_you_mean(normalise(name), vocabulary.names())  # a question: no "；" after its "？"
+                self.error(rel, line_of(data, key, i), f"未知{label}“{name}”{hint or '；'}可选：{allowed}。新{label}请先加入 content/taxonomy.yml")
             elif term.slug not in slugs:
                 slugs.append(term.slug)
         return tuple(slugs) if ok else None
+
+    def body(self, source: WorkSource) -> bool:
+        """The body's shape and every local file it refers to, each error at its line."""
+        line = body_lines(source)
+        ok = True
+        shape = shape_problem(source.body)
+        if shape:
+            self.error(source.rel, line(shape[0]), shape[1])
+            ok = False
+        for src, offset in body_references(source.body):
+            ok = self.local_media(src, source.rel, line(offset)) and ok
+        return ok
+
 
 class HonorsValidator(_SourceValidator):
     """honors.yml → honors, each naming a known contributor and known works."""
@@ -280,8 +317,9 @@ class CollectionsValidator(_SourceValidator):
         result = []
         for source in self.raw.collections:
             slug = source.path.stem
-            if not _ID.match(slug):
-                self.error(source.rel, None, f"collection 文件名 “{slug}” 只能用小写字母、数字和连字符；建议 {slugify(slug)}.yml")
+            why = schema.id_problem(slug)
+            if why:
+                self.error(source.rel, None, f"collection 文件名 “{slug}” {why}；建议 {_suggest(slug)}.yml")
                 continue
             parsed = self.parse(schema.CollectionIn, source.data, source.rel)
             if parsed is None:
@@ -290,6 +328,20 @@ class CollectionsValidator(_SourceValidator):
             self.sources.append((collection, source))
             result.append(collection)
         return tuple(result)
+
+
+MAX_WARNINGS_PER_BODY = 20
+
+
+def body_lines(source: WorkSource) -> Callable[[int], int]:
+    """offset in the body → line in the file (newlines found once, not once per offset)."""
+    newlines = [m.start() for m in re.finditer("\n", source.body)]
+    return lambda offset: source.body_line + bisect.bisect_left(newlines, offset)
+
+
+def _suggest(name: str) -> str:
+    slug = slugify(name)
+    return slug if slug not in schema.RESERVED_SLUGS else f"{slug}-1"
 
 
 def first_paragraph(body: str, limit: int = 300) -> str:

@@ -5,6 +5,13 @@ key) and `.line` (line of the mapping itself), so that a problem found much
 later can still name the line. Duplicate keys are reported, not silently
 overwritten.
 
+Content comes from pull requests, so the text is first read as a stream of
+events (libyaml's parser keeps its own stack, whatever the depth) and refused
+before anything is built when it uses anchors or aliases (a few lines of
+aliases expand to billions of nodes) or nests deeper than `MAX_DEPTH` (the
+construction recurses: a thousand levels raise RecursionError, a hundred
+thousand crash the interpreter).
+
 Example:
     >>> data = load_yaml("title: a\\ntags: [x]\\n")
     >>> data.lines["tags"]
@@ -14,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import yaml
 
@@ -74,6 +82,14 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+# Real content nests four or five levels (a work's media list of mappings);
+# anything near this is an attack or a mistake, and stays far from any stack limit.
+MAX_DEPTH = 40
+
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
 class YamlError(Exception):
     def __init__(self, message: str, line: int | None):
         self.line = line
@@ -83,6 +99,7 @@ class YamlError(Exception):
 def load_yaml(text: str, first_line: int = 1):
     """Parse one YAML document; lines are shifted so they match the file."""
     try:
+        _refuse_aliases_and_depth(text, first_line)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         # The context (e.g. the unclosed list) is where the editor has to look;
@@ -96,6 +113,32 @@ def load_yaml(text: str, first_line: int = 1):
     if first_line != 1:
         _shift(data, first_line - 1)
     return data
+
+
+def _refuse_aliases_and_depth(text: str, first_line: int) -> None:
+    """Walk the event stream once; stop at the first alias, anchor or level too deep."""
+    if not _may_be_hostile(text):
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + first_line
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlError("不支持 YAML 锚点和别名（&名称 / *名称）：请把内容直接写出来 (YAML anchors and aliases are not allowed)", line)
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(f"YAML 嵌套过深（超过 {MAX_DEPTH} 层）：请检查多余的括号或缩进 (nesting deeper than {MAX_DEPTH} levels)", line)
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+
+
+# Every anchor or alias needs & or *, and every level needs one of [ { - ? or
+# a key's colon; text with neither kind of risk skips the second pass.
+_NEST = re.compile(r"[\[{?:-]")
+
+
+def _may_be_hostile(text: str) -> bool:
+    return "&" in text or "*" in text or len(_NEST.findall(text)) > MAX_DEPTH
 
 
 def _shift(data, offset: int) -> None:

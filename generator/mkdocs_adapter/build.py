@@ -12,16 +12,21 @@ from typing import Any
 from generator.mkdocs_adapter.config import plugins_with
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, settings: dict[str, Any], strict: bool = False) -> None:
-    """Build into `site_dir`; raises `ContentError` when the library has errors, MkDocs' exceptions otherwise."""
-    from mkdocs.commands.build import build
+def load_build_config(config_file: Path, site_dir: Path, settings: dict[str, Any], strict: bool = False):
+    """mkdocs.yml, building into `site_dir`, with the koc plugin's `settings` on top of its own."""
     from mkdocs.config import load_config
+
+    return load_config(config_file=str(config_file), site_dir=str(site_dir), strict=strict,
+                       plugins=plugins_with(config_file, **settings))
+
+
+def run_build(config) -> None:
+    """Build; raises `ContentError` when the library has errors, MkDocs' exceptions otherwise."""
+    from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort
 
     from generator.mkdocs_adapter.plugin import ContentBuildError
 
-    config = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=strict,
-                         plugins=plugins_with(config_file, **settings))
     config.plugins.on_startup(command="build", dirty=False)
     try:
         build(config)

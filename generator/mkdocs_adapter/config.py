@@ -65,6 +65,9 @@ class KocPluginConfig(base.Config):
     type_weights = c.SubConfig(_Weights)
     featured_bonus = c.Type((int, float), default=_WEIGHTS.featured_bonus)
     reuse_weight = c.Type((int, float), default=_WEIGHTS.reuse_weight)
+    # Hand-written pages (docs_dir paths; a folder ends in "/") for the internal
+    # edition only: the dealer edition publishes neither them nor their nav entries.
+    internal_pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.internal_pages))
 
 
 def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ,

@@ -21,7 +21,7 @@ from generator.mkdocs_adapter.chrome_cache import ChromeCache
 from generator.mkdocs_adapter.config import KocPluginConfig, to_options
 from generator.mkdocs_adapter.page_toc import page_toc
 from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
-from generator.model import AUDIENCE_LABELS
+from generator.model import AUDIENCE_LABELS, Audience
 from generator.options import Options
 from generator.pages.site import SiteSources, generate_site
 from generator.problems import ContentError
@@ -55,6 +55,27 @@ class GeneratedPage(Page):
         self.links_to_anchors = {}
 
 
+def _internal_only(src_uri: str, internal: tuple[str, ...]) -> bool:
+    return any(src_uri == p or (p.endswith("/") and src_uri.startswith(p)) for p in internal)
+
+
+def _nav_without(nav, internal: tuple[str, ...]):
+    """mkdocs.yml's nav (a list of `title: path`, `title: [...]` or `path`) less the internal-only pages."""
+    if nav is None:
+        return None
+    kept = []
+    for item in nav:
+        title, target = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+        if isinstance(target, list):
+            target = _nav_without(target, internal)
+            if not target:
+                continue
+        elif isinstance(target, str) and _internal_only(target, internal):
+            continue
+        kept.append({title: target} if title is not None else target)
+    return kept
+
+
 class KocPlugin(BasePlugin[KocPluginConfig]):
     def __init__(self):
         self.sources: SiteSources | None = None
@@ -70,6 +91,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             raise ContentBuildError(exc) from None
         for problem in self.sources.problems:
             (log.warning if self.options.preview else log.info)(problem.format())
+        if self.options.audience is Audience.DEALER:
+            config.nav = _nav_without(config.nav, self.options.internal_pages)
         config.extra["koc"] = {
             "audience": self.options.audience.value,
             "edition": AUDIENCE_LABELS[self.options.audience],
@@ -80,6 +103,9 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
+        if self.options.audience is Audience.DEALER:
+            for file in [f for f in files if _internal_only(f.src_uri, self.options.internal_pages)]:
+                files.remove(file)
         if self.options.preview:
             # File-backed pages let `serve --dirty` rebuild only what changed.
             salt = theme_salt(self.options.templates_dir, Path(config.config_file_path))

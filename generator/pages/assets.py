@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.content.references import media_problem
 from generator.model import Work, is_remote
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from generator.pages.spec import PageInputs
@@ -26,7 +27,9 @@ def page_assets(inputs: PageInputs) -> dict[str, Path]:
     assets: dict[str, Path] = {}
     for work in cat.shown:
         for src in local_media(work, inputs.bodies[work.id].local_media):
-            assets[src] = options.content_dir / src
+            # Checked again here: a preview builds despite errors, and only what passes the media rule is published.
+            if media_problem(options.content_dir, src) is None:
+                assets[src] = options.content_dir / src
         for src in local_images(work):
             for width in (CARD_WIDTH, PAGE_WIDTH):
                 assets[sized_path(src, width)] = web_image(options.content_dir / src, options.cache_dir, width)

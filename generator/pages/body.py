@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import markdown
 import nh3
+
+from generator.content.references import media_path_problem, names_media
 
 _TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "sup", "sub",
@@ -26,8 +27,10 @@ _TAGS = {
     "details", "summary", "video", "source",
 }
 _ATTRIBUTES = {
-    "*": {"class", "id", "title", "lang"},
-    "a": {"href"},
+    "*": {"title", "lang"},
+    "a": {"href", "id"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "code": {"class"},
     "img": {"src", "alt", "width", "height", "loading"},
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
@@ -36,7 +39,15 @@ _ATTRIBUTES = {
     "source": {"src", "type"},
     "ol": {"start"},
 }
+# A body's ids share the page with the theme's: an element named like one of
+# Material's globals or looked up by id (`__config`, `__md_scope`, …) would
+# stand in for it ("DOM clobbering"). Every body id, and every #fragment that
+# points at one, gets this prefix, which no script of the theme or site uses.
+ID_PREFIX = "koc-u-"
+# Classes only as the code-highlighting language, never the theme's own class names.
+_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 _LOCAL = re.compile(r'(\s(?:src|href|poster)=")(media/[^"]*)"')
+_URL_ATTRIBUTES = {"src", "href", "poster"}
 
 
 _MD: markdown.Markdown | None = None
@@ -52,6 +63,19 @@ def _converter() -> markdown.Markdown:
     return _MD
 
 
+# https://<host>/… and nothing else: no userinfo, port, backslash, whitespace or
+# control character, which browsers strip or read differently (WHATWG URL parsing).
+_EMBED = re.compile(r"https://([a-z0-9.-]+)(?:[/?#][\x21-\x7e]*)?", re.I)
+
+
+def embed_host(src: str) -> str | None:
+    """The lower-case host of an iframe src that every URL parser reads the same way, or None."""
+    m = _EMBED.fullmatch(src)
+    if m is None or "\\" in src:
+        return None
+    return m.group(1).lower()
+
+
 @dataclass(frozen=True)
 class Body:
     html: str
@@ -65,8 +89,18 @@ def render_body(text: str, base: str, embed_hosts: tuple[str, ...] = ()) -> Body
 
     def keep(tag: str, attr: str, value: str) -> str | None:
         if tag == "iframe" and attr == "src":
-            parts = urlsplit(value)
-            return value if parts.scheme == "https" and (parts.hostname or "").lower() in hosts else None
+            return value if embed_host(value) in hosts else None
+        if attr == "id":
+            return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+        if attr == "class":
+            kept = [c for c in value.split() if _CLASS.fullmatch(c)]
+            return " ".join(kept) or None
+        if attr in _URL_ATTRIBUTES:
+            if value.startswith("#"):
+                return "#" + (value[1:] if value[1:].startswith(ID_PREFIX) else ID_PREFIX + value[1:])
+            if names_media(value) and media_path_problem(value):
+                # A media file is referred to as the rule says, or not at all; `koc check` said why.
+                return None
         return value
 
     clean = nh3.clean(

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from generator.catalog.catalog import Catalog
 from generator.catalog.rights import Visibility, days_left
+from generator.model import default_credit_line as credit_line_of
 from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work, is_remote
 from generator.pages.wording import expiry_label
 from generator.pages.images import CARD_WIDTH, sized_path
@@ -90,8 +91,7 @@ def credit_views(work: Work, contributors: dict[str, Contributor], routes: Route
 
 
 def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
-    names = "、".join(contributors[c.contributor].name for c in work.credits)
-    return f"{names} / 星途车主 KOC 计划"
+    return credit_line_of(contributors[c.contributor].name for c in work.credits)
 
 
 def credit_line(work: Work, contributors: dict[str, Contributor]) -> str:

@@ -135,4 +135,5 @@ def hub_page(use: Use, inputs: PageInputs) -> HubPage:
 
 def hub_pages(inputs: PageInputs) -> Iterator[PageSpec]:
     for use, route in HUBS.items():
-        yield PageSpec(inputs.routes.source(route), "hub.md.j2", HUB_TITLES[use], hub_page(use, inputs), LISTING)
+        # Wide tables: the sidebar would only repeat the tab's own name.
+        yield PageSpec(inputs.routes.source(route), "hub.md.j2", HUB_TITLES[use], hub_page(use, inputs), dict(LISTING, hide=["navigation"]))

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from generator.catalog.rights import Visibility
+from generator.content.schema import id_problem
 from generator.pages.spec import LISTING, PageInputs, PageSpec
 from generator.problems import Problem
-
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
 
 @dataclass(frozen=True)
 class ProblemsPage:
@@ -29,5 +26,5 @@ def problem_pages(inputs: PageInputs) -> Iterator[PageSpec]:
             by_file.setdefault(p.path, []).append(p)
     for path, found in by_file.items():
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if _ID.match(stem) and inputs.catalog.visibility.get(stem, Visibility.ABSENT) is Visibility.ABSENT:
+        if id_problem(stem) is None and inputs.catalog.visibility.get(stem, Visibility.ABSENT) is Visibility.ABSENT:
             yield PageSpec(inputs.routes.source("work", id=stem), "problems.md.j2", stem, ProblemsPage(path, found), LISTING)

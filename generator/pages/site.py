@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from generator.catalog.catalog import build_catalog
 from generator.catalog.related import related_works
-from generator.catalog.rights import Edition
+from generator.catalog.rights import Edition, Visibility, out_of_force
 from generator.catalog.scoring import rank_contributors
 from generator.content.check import check_library
 from generator.content.derived_cache import DerivedCache
@@ -110,7 +110,7 @@ def generate_site(options: Options) -> SiteSources:
 def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, options: Options) -> None:
     library, tags = checked.library, checked.tags
     with DerivedCache(options.cache_dir) as cache:
-        bodies = {w.id: _body(w, routes.root(routes.source("work", id=w.id)), options, cache) for w in cat.shown}
+        bodies = _bodies(cat, routes, options, cache)
     inputs = PageInputs(
         catalog=cat,
         routes=routes,
@@ -136,10 +136,28 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
 
 
 # Bump when body rendering changes, so cached bodies are made anew.
-BODY_VERSION = 1
+BODY_VERSION = 2
+
+
+def _bodies(cat, routes: Routes, options: Options, cache: DerivedCache) -> dict[str, Body]:
+    """The rendered body of every work with a page; media links relative to the work's page."""
+    bodies = {}
+    for work in cat.library.works:
+        base = routes.root(routes.source("work", id=work.id))
+        if cat.visibility[work.id] in (Visibility.LISTED, Visibility.DRAFT):
+            bodies[work.id] = _body(work, base, options, cache)
+        elif out_of_force(work, options.as_of):
+            # Text taken offline does not stay readable in the cache either.
+            cache.delete("body", _body_key(work, base, options))
+    return bodies
+
+
+def _body_key(work, base: str, options: Options) -> list:
+    return [BODY_VERSION, work.body, base, list(options.embed_hosts)]
 
 
 def _body(work, base: str, options: Options, cache: DerivedCache) -> Body:
-    data = cache.get("body", [BODY_VERSION, work.body, base, list(options.embed_hosts)],
-                     lambda: asdict(render_body(work.body, base, options.embed_hosts)))
+    # Sealed with the body itself: the cache shows a work's text only to whoever has it.
+    data = cache.get("body", _body_key(work, base, options), lambda: asdict(render_body(work.body, base, options.embed_hosts)),
+                     secret=work.body.encode("utf-8"))
     return Body(data["html"], tuple(data["local_media"]))

@@ -1,56 +1,182 @@
-"""Publish: run MkDocs into a temporary folder and swap it into place.
+"""Publish: build into a temporary folder beside the target, then swap it in.
 
 A failed build removes its temporary folder and leaves the previous site
-exactly as it was; a successful one replaces it in two renames.
+exactly as it was. A successful one exchanges the two folders in one step
+(Linux `renameat2(RENAME_EXCHANGE)`), so there is no moment without a site,
+and the target stays a plain folder that any web server can serve. Where
+the exchange is not available, two renames are used and the next run puts
+back whichever complete folder a kill between them left aside.
+
+Before anything is written the target is checked (`output_guard`): never the
+project, its content, templates, cache or .git, never a folder koc did not
+write. `koc export` goes through the same guard and the same swap.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
-from generator.mkdocs_adapter.build import run_mkdocs
+from generator.mkdocs_adapter.build import load_build_config, run_build
+from generator.mkdocs_adapter.config import read_options
 from generator.pages.site import SiteSources
+from generator.publish.leftovers import remove_tree, sweep_pagefind_dirs, sweep_publish_leftovers
+from generator.publish.output_guard import OutputKind, OutputRefused, guard_target, project_folders
 
 
-def build_site(config_file: Path, site_dir: Path, settings: dict[str, Any], strict: bool = False) -> None:
-    """Build with MkDocs (the koc plugin's `settings` given as options); raises, and keeps
-    the old site, on failure."""
-    site_dir = Path(site_dir).resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = site_dir.parent / f".{site_dir.name}.building-{os.getpid()}"
-    old = site_dir.parent / f".{site_dir.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+class PublishError(Exception):
+    """The new output could not be put in place; the message says why, in Chinese."""
+
+
+def work_folder(target: Path, role: str = "building") -> Path:
+    """`.site.building-PID` beside `site`: same file system, so renames are atomic."""
+    return target.parent / f".{target.name}.{role}-{os.getpid()}"
+
+
+def build_site(config_file: Path, site_dir: Path, settings: dict[str, Any], strict: bool = False) -> list[str]:
+    """Build with MkDocs (the koc plugin's `settings` given as its options) and publish;
+    raises (`ContentError`, MkDocs' own exceptions, `OutputRefused`, `PublishError`)
+    and keeps the old site on failure. Returns notes for the user."""
+    target = Path(os.path.realpath(site_dir))
+    tmp = work_folder(target)
+    options = read_options(Path(config_file), **settings)
+    config = load_build_config(Path(config_file), tmp, settings, strict)
+    kind = OutputKind.site(options.audience.value)
+    protected = project_folders(options.project_dir, options.content_dir, options.templates_dir, options.cache_dir,
+                                Path(config.docs_dir))
+    guard_target(site_dir, kind, protected, options.project_dir)
+    notes = sweep_publish_leftovers(target)
+    sweep_pagefind_dirs()
+    _make_work_folder(tmp, target)
     try:
-        run_mkdocs(config_file, tmp, settings, strict)
+        run_build(config)
+        kind.write_marker(tmp)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
-    if site_dir.exists():
-        site_dir.rename(old)
-    tmp.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    return notes + swap_into_place(tmp, target, kind)
 
 
-def export_pages(sources: SiteSources, out_dir: Path) -> int:
-    """Write every generated page as Markdown, and the media it uses, under `out_dir`."""
-    out_dir = Path(out_dir)
-    for path, markdown in sources.pages.items():
-        target = out_dir / path
+def _make_work_folder(tmp: Path, target: Path) -> None:
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(markdown, encoding="utf-8")
-    for path, source in sources.assets.items():
-        target = out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    for path, data in sources.data_files.items():
-        target = out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    if sources.search_job is not None:
-        sources.search_job.write(out_dir)
-    if sources.index_job is not None:
-        sources.index_job.wait()
+        remove_tree(tmp)
+        tmp.mkdir()
+    except OSError as exc:
+        raise PublishError(f"无法在 {target.parent} 中创建临时目录：{_reason(exc)}；未写入任何文件。") from None
+
+
+def swap_into_place(new: Path, target: Path, kind: OutputKind) -> list[str]:
+    """Put the complete folder `new` at `target` in one step and delete what was there."""
+    old = None
+    try:
+        if target.exists() or target.is_symlink():
+            if _exchange(new, target):
+                old = new
+            else:
+                old = work_folder(target, "old")
+                target.rename(old)
+                try:
+                    new.rename(target)
+                except OSError:
+                    old.rename(target)
+                    old = None
+                    raise
+        else:
+            new.rename(target)
+    except OSError as exc:
+        remove_tree(new)
+        raise PublishError(f"无法替换 {target}：{_reason(exc)}。新{kind.label}未发布，原目录保持不变，临时目录已清理。") from None
+    if old is not None and not remove_tree(old):
+        return [f"注意：旧{kind.label}目录 {old} 无法删除（只读？），请手动删除；下次运行也会再试。"]
+    return []
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "目录只读或没有写权限"
+    if exc.errno == errno.EBUSY:
+        return "目录正被占用（例如它是挂载点，或正被其他程序使用）"
+    return exc.strerror or str(exc)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False when the system cannot (then the caller renames twice)."""
+    if not sys.platform.startswith("linux") or os.environ.get("KOC_NO_RENAME_EXCHANGE"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # a kernel or file system without the exchange
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protected: dict[Path, str], project: Path,
+                 allowed_roots: list[Path]) -> int:
+    """Write every generated page as Markdown, and the media it uses, into `out_dir`, replacing it.
+
+    Every file is checked before anything is written: a target outside the
+    export folder or an asset from outside `allowed_roots` refuses the export.
+    """
+    target = guard_target(out_dir, kind, protected, project)
+    files = _export_plan(sources, allowed_roots)
+    sweep_publish_leftovers(target)
+    tmp = work_folder(target)
+    _make_work_folder(tmp, target)
+    try:
+        for path, payload in files:
+            dest = tmp / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(payload, Path):
+                shutil.copyfile(payload, dest)
+            else:
+                dest.write_bytes(payload)
+        if sources.search_job is not None:
+            sources.search_job.write(tmp)
+        if sources.index_job is not None:
+            sources.index_job.wait()
+        kind.write_marker(tmp)
+    except BaseException:
+        remove_tree(tmp)
+        raise
+    swap_into_place(tmp, target, kind)
     return len(sources.pages)
+
+
+def _export_plan(sources: SiteSources, allowed_roots: list[Path]) -> list[tuple[str, Path | bytes]]:
+    """(relative path, source file or bytes) for every exported file; `OutputRefused` if any is unsafe."""
+    roots = [Path(os.path.realpath(r)) for r in allowed_roots]
+    plan: list[tuple[str, Path | bytes]] = []
+    bad = []
+    items = [(p, text.encode("utf-8")) for p, text in sources.pages.items()]
+    items += [(p, Path(src)) for p, src in sources.assets.items()]
+    items += list(sources.data_files.items())
+    for path, payload in items:
+        rel = os.path.normpath(path)
+        if os.path.isabs(path) or rel == ".." or rel.startswith(".." + os.sep) or rel == ".":
+            bad.append(f"{path}（目标在导出目录之外）")
+            continue
+        if isinstance(payload, Path):
+            real = Path(os.path.realpath(payload))
+            if not any(real.is_relative_to(root) for root in roots) or not real.is_file():
+                bad.append(f"{path}（源文件不在 content/media/ 之内：{payload}）")
+                continue
+            payload = real
+        plan.append((rel, payload))
+    if bad:
+        raise OutputRefused("拒绝导出：以下文件不安全，未写入任何文件：\n  " + "\n  ".join(sorted(bad)))
+    return plan

@@ -27,12 +27,13 @@ import threading
 import weakref
 from pathlib import Path
 
-from generator.pages.images import CARD_WIDTH, sized_path
-from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
-from generator.pages.wording import VIEW_ONLY, expiry_note
-from generator.search.facets import FACETS
 from generator.catalog.catalog import Catalog
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
+from generator.pages.images import CARD_WIDTH, sized_path
 from generator.pages.spec import PageInputs
+from generator.pages.wording import VIEW_ONLY, expiry_note
+from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
+from generator.search.facets import FACETS
 
 _TAGS = re.compile(r"<[^>]+>")
 # The facets, and one filter the finder sets without showing it: its meeting date keeps
@@ -111,15 +112,6 @@ def record_page(record: dict) -> str:
             f'<main data-pagefind-body>{esc(record["content"])}</main>{meta}{filters}{sort}</body></html>')
 
 
-def _discard(proc: subprocess.Popen | None, log, folder: Path) -> None:
-    """Stop Pagefind if it still runs and remove its temporary folder."""
-    if proc is not None and proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    log.close()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 class SearchBundleJob:
     """Indexes `records` with the Pagefind CLI in the background; `write(site_dir)` finishes it.
 
@@ -140,7 +132,12 @@ class SearchBundleJob:
         with SearchBundleJob._lock:
             SearchBundleJob._newest += 1
             self._generation = SearchBundleJob._newest
-        self._dir = Path(tempfile.mkdtemp(prefix="koc-pagefind-"))
+        _sweep_once()
+        self._dir = Path(tempfile.mkdtemp(prefix=PAGEFIND_PREFIX))
+        write_owner(self._dir)
+        # Whoever drops the job unpublished (a failed build, a test, an export
+        # that was refused) still gets its folder and process cleared.
+        self._finalizer = weakref.finalize(self, _clean_up, self._dir, None, None)
         for record in records:
             # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
             url = record["url"].lstrip("/")
@@ -151,8 +148,13 @@ class SearchBundleJob:
         cmd = [sys.executable, "-m", "pagefind", "--site", str(self._dir / "pages"),
                "--output-path", str(self._dir / "bundle"), "--force-language", "zh"]
         # An empty library has nothing to index; the finder then says so itself.
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT) if records else None
-        self._discard = weakref.finalize(self, _discard, self._proc, self._log, self._dir)
+        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                      preexec_fn=parent_death_hook()) if records else None
+        if self._proc is not None:
+            # The next run kills it if this process dies without doing so.
+            write_owner(self._dir, [describe_process(self._proc.pid)])
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._proc, self._log)
 
     def wait(self) -> Path | None:
         """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
@@ -192,13 +194,34 @@ class SearchBundleJob:
         threading.Thread(target=finish, daemon=True).start()
 
     def cancel(self) -> None:
-        self._discard()  # once: later calls do nothing
+        self._finalizer()  # once: later calls do nothing
 
     def __enter__(self) -> SearchBundleJob:
         return self
 
     def __exit__(self, *exc) -> None:
         self.cancel()
+
+
+
+def _clean_up(folder: Path, proc: subprocess.Popen | None, log) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if log is not None:
+        log.close()
+    remove_tree(folder)
+
+
+_swept = False
+
+
+def _sweep_once() -> None:
+    """Folders and processes of killed runs go once per process (`koc serve` starts many jobs)."""
+    global _swept
+    if not _swept:
+        _swept = True
+        sweep_pagefind_dirs()
 
 
 CARD_SHARD = 50

@@ -18,9 +18,8 @@ def run_collections(library: Library, tags, docs: list[dict], job: IndexJob) -> 
     schema = make_schema()
     resolver = make_resolver(library, tags)
     queries = {c.slug: parse_query(c.query, schema, resolver) for c in library.collections}
-    if any(uses_text(q) for q in queries.values()):
-        ix = job.index()
-    else:
-        ix = facet_index(docs)
-    with ix.searcher() as searcher:
+    if not any(uses_text(q) for q in queries.values()):
+        with facet_index(docs).searcher() as searcher:
+            return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}
+    with job.searcher() as searcher:
         return {c.slug: collection_ids(searcher, queries[c.slug], c.sort, c.limit) for c in library.collections}

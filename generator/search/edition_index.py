@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from generator.catalog.catalog import Catalog
 from generator.options import Options
-from generator.search.index import SyncReport, open_index, sync_index, work_document
+from generator.search.index import SyncReport, update_index, work_document
 
 
 def index_documents(cat: Catalog) -> list[dict]:
@@ -18,6 +18,4 @@ def index_documents(cat: Catalog) -> list[dict]:
 
 def index_library(cat: Catalog, options: Options) -> tuple[object, SyncReport]:
     """Bring the edition's whoosh index up to date, in this process (`koc search`)."""
-    ix, _ = open_index(options.cache_dir, options.audience)
-    report = sync_index(ix, index_documents(cat), procs=options.index_procs)
-    return ix, report
+    return update_index(options.cache_dir, options.audience, index_documents(cat), procs=options.index_procs)

@@ -7,20 +7,37 @@ keyword fields holding slugs. The index lives in the cache folder and is
 updated incrementally: each document carries a hash of exactly what was
 indexed, so an edit re-indexes that work alone.
 
+The cache folder is not trusted to be intact: `update_index` holds a lock
+per edition (two builds at once wait for each other, with a message), checks
+every index file against the hashes written after the last update, and
+rebuilds the index from the works whenever a file is damaged or unreadable.
+Whoosh keeps its segment list and stored fields as pickles; they are read
+with an unpickler that builds only the few classes an index holds, so a
+planted file cannot run code. Deleted documents (a work gone out of force,
+or the old text of an edited one) are removed from the files at once, not
+just hidden: their segments are rewritten.
+
 Example:
-    >>> ix = open_index(Path(".cache/koc"), Audience.INTERNAL)   # doctest: +SKIP
-    >>> sync_index(ix, docs).added                                # doctest: +SKIP
+    >>> ix, report = update_index(Path(".cache/koc"), Audience.INTERNAL, docs)   # doctest: +SKIP
+    >>> report.added                                                                      # doctest: +SKIP
     ['2025-l7-camping']
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import os
+import pickle
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import whoosh.codec.whoosh3
+import whoosh.filedb.structfile
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
@@ -92,17 +109,118 @@ def index_dir(cache_dir: Path, audience: Audience) -> Path:
 
 
 def open_index(cache_dir: Path, audience: Audience) -> tuple[index.Index, bool]:
-    """Open the cached index of an edition, creating it anew when the schema changed."""
+    """Open the cached index of an edition, creating it anew when the schema changed.
+
+    The schema is our own (never the one pickled in the index), and the files
+    must match the manifest written after the last update; else a new index.
+    """
     folder = index_dir(cache_dir, audience)
     stamp = folder / "SCHEMA_VERSION"
-    if folder.exists() and (not stamp.exists() or stamp.read_text().strip() != str(SCHEMA_VERSION)):
-        shutil.rmtree(folder)
-    if folder.exists() and index.exists_in(str(folder)):
-        return index.open_dir(str(folder)), False
+    if folder.exists() and not (_read(stamp) == str(SCHEMA_VERSION) and _manifest_matches(folder)):
+        _remove(folder)
+    # (not index.exists_in: it would read the pickled schema)
+    if folder.exists() and any(folder.glob("_MAIN_*.toc")):
+        return index.open_dir(str(folder), schema=make_schema()), False
+    _remove(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(folder), make_schema())
     stamp.write_text(str(SCHEMA_VERSION))
+    write_manifest(folder)
     return ix, True
+
+
+def update_index(cache_dir: Path, audience: Audience, docs: list[dict], procs: int = 1) -> tuple[index.Index, SyncReport]:
+    """Open, check and bring up to date the edition's index; a damaged one is rebuilt from `docs`."""
+    with index_lock(cache_dir, audience):
+        try:
+            ix, _ = open_index(cache_dir, audience)
+            report = sync_index(ix, docs, procs=procs)
+            _read_back(ix, docs)
+        except index.LockError:
+            raise
+        except Exception:  # noqa: BLE001 - whatever a damaged file raises, the cure is a new index
+            _remove(index_dir(cache_dir, audience))
+            ix, _ = open_index(cache_dir, audience)
+            report = sync_index(ix, docs, procs=procs)
+        write_manifest(index_dir(cache_dir, audience))
+    return ix, report
+
+
+def _read_back(ix: index.Index, docs: list[dict]) -> None:
+    """The update read every stored field already; the count must agree too."""
+    with ix.searcher() as searcher:
+        if searcher.doc_count() != len(docs):
+            raise ValueError("index holds other documents than the library")
+
+
+@contextlib.contextmanager
+def index_lock(cache_dir: Path, audience: Audience):
+    """One writer per edition's index across processes; others wait (and say so)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: whoosh's own write lock still guards the files
+        yield
+        return
+    path = Path(cache_dir) / "whoosh" / f"{audience.value}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"另一个 koc 进程正在更新{'经销商版' if audience is Audience.DEALER else '内部版'}的检索索引，等待它完成……",
+                  file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+MANIFEST = "manifest.json"
+
+
+def write_manifest(folder: Path) -> None:
+    """The hash of every index file, as the last update left it."""
+    hashes = {p.name: _hash(p) for p in sorted(Path(folder).iterdir()) if _indexed_file(p)}
+    tmp = Path(folder) / f".{MANIFEST}.{os.getpid()}"
+    tmp.write_text(json.dumps(hashes, sort_keys=True), encoding="utf-8")
+    tmp.replace(Path(folder) / MANIFEST)
+
+
+def _manifest_matches(folder: Path) -> bool:
+    try:
+        expected = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        present = {p.name for p in folder.iterdir() if _indexed_file(p)}
+        return isinstance(expected, dict) and set(expected) == present and all(_hash(folder / n) == h for n, h in expected.items())
+    except (OSError, ValueError):
+        return False
+
+
+def _indexed_file(p: Path) -> bool:
+    # The write lock is whoosh's, and changes while a writer is open.
+    return p.is_file() and p.name not in (MANIFEST, "MAIN_WRITELOCK") and not p.name.startswith(".")
+
+
+def _hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _remove(folder: Path) -> None:
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
 
 
 def sync_index(ix: index.Index, docs: list[dict], procs: int = 1) -> SyncReport:
@@ -117,14 +235,17 @@ def sync_index(ix: index.Index, docs: list[dict], procs: int = 1) -> SyncReport:
     if not stale and not fresh:
         return report
     # Several processes only pay off for a large batch (a first build).
-    multi = procs > 1 and len(fresh) >= 200
+    multi = procs > 1 and len(fresh) >= 200 and not stale
     writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if multi else ix.writer(limitmb=128)
     try:
         for wid in stale:
             writer.delete_by_term("id", wid)
         for wid in fresh:
             writer.add_document(**wanted[wid])
-        writer.commit(optimize=False)
+        if stale:
+            writer.commit(mergetype=_purge_deleted)
+        else:
+            writer.commit(optimize=False)
     except BaseException:
         writer.cancel()
         raise
@@ -132,3 +253,77 @@ def sync_index(ix: index.Index, docs: list[dict], procs: int = 1) -> SyncReport:
     report.added = fresh
     return report
 
+
+
+def _purge_deleted(writer, segments):
+    """Merge policy: rewrite every segment that holds deleted documents, so their
+    stored text leaves the files (whoosh only marks them deleted), then merge
+    small segments as whoosh does by default."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    kept = []
+    for segment in segments:
+        if segment.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
+    return MERGE_SMALL(writer, kept)
+
+
+# -- reading whoosh's pickles without letting them run code --
+
+def _latin1_encode(text, encoding="latin1", errors="strict"):
+    # Protocol-2 pickles spell bytes as _codecs.encode(str, "latin1"); nothing else is allowed.
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError("unexpected encode in an index file")
+    return text.encode("latin1", errors)
+
+
+class _IndexUnpickler(pickle.Unpickler):
+    """Builds only what a whoosh index of our schema stores."""
+
+    _ALLOWED = {
+        ("whoosh.codec.whoosh3", "W3Segment"), ("whoosh.codec.whoosh3", "W3Codec"),
+        ("collections", "defaultdict"), ("builtins", "int"), ("__builtin__", "int"), ("__builtin__", "long"),
+        ("builtins", "set"), ("builtins", "frozenset"), ("__builtin__", "set"), ("__builtin__", "frozenset"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_encode
+        if (module, name) in self._ALLOWED:
+            target = {"__builtin__": "builtins"}.get(module, module)
+            value = getattr(sys.modules.get(target) or __import__(target), "int" if name == "long" else name)
+            return value
+        raise pickle.UnpicklingError(f"index files may not name {module}.{name}")
+
+
+def _safe_load(file, *args, **kwargs):
+    return _IndexUnpickler(file).load()
+
+
+def _safe_loads(data, *args, **kwargs):
+    return _IndexUnpickler(io.BytesIO(data)).load()
+
+
+def _our_schema(data, *args, **kwargs) -> Schema:
+    # Every index in the cache is ours (SCHEMA_VERSION says which): its pickled
+    # schema is never read. Whoosh's writer processes open the index without
+    # passing a schema, so this also answers them.
+    return make_schema()
+
+
+class _PickleForWhoosh:
+    """What `whoosh.index` calls `pickle`: it writes the schema, and reads it only through `_our_schema`."""
+
+    dumps = staticmethod(pickle.dumps)
+    PicklingError = pickle.PicklingError
+    loads = staticmethod(_our_schema)
+
+
+whoosh.filedb.structfile.load_pickle = _safe_load
+whoosh.codec.whoosh3.loads = _safe_loads
+index.pickle = _PickleForWhoosh

@@ -10,6 +10,7 @@ index of the facet fields, with the same parser and the same semantics.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -21,24 +22,27 @@ from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
 from generator.model import Audience
-from generator.search.index import SyncReport, make_schema, open_index, sync_index
+from generator.publish.leftovers import parent_death_hook
+from generator.search.index import SyncReport, index_lock, make_schema, open_index, update_index
 from generator.search.query import TEXT_FIELDS
 
 
-def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue) -> None:
+def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue, on_start) -> None:
+    if on_start is not None:
+        on_start()  # ends with the build, not after it (a killed `koc build` leaves no indexer behind)
     try:
         # Rendering is the build's critical path; the index (and its writer
         # processes, which inherit this) takes whatever CPU rendering leaves.
         os.nice(10)
-        ix, _ = open_index(cache_dir, audience)
-        queue.put(("ok", sync_index(ix, docs, procs=procs)))
+        _, report = update_index(cache_dir, audience, docs, procs=procs)
+        queue.put(("ok", report))
     except BaseException:  # noqa: BLE001 - reported to the parent
         queue.put(("error", traceback.format_exc()))
 
 
 class IndexJob:
     """The edition's index update, in a child process: started at once, `.wait()`
-    returns its SyncReport, `.index()` the updated index, `.cancel()` stops it.
+    returns its SyncReport, `.searcher()` searches the updated index, `.cancel()` stops it.
 
     Used as a context manager, a job not waited for is cancelled on the way out.
     The child is not a daemon, so that for a large first index it may use
@@ -48,7 +52,7 @@ class IndexJob:
     def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
         ctx = multiprocessing.get_context("fork")
         self._queue = ctx.SimpleQueue()
-        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue))
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook()))
         self._proc.start()
         self._report: SyncReport | None = None
         self._cancelled = False
@@ -65,10 +69,15 @@ class IndexJob:
             self._report = value
         return self._report
 
-    def index(self):
-        """The updated index, once the update is done."""
+    @contextlib.contextmanager
+    def searcher(self):
+        """A searcher of the updated index, once the update is done, under the edition's
+        lock (another build of the same edition may be updating the index meanwhile)."""
         self.wait()
-        return open_index(self._cache_dir, self._audience)[0]
+        with index_lock(self._cache_dir, self._audience):
+            ix, _ = open_index(self._cache_dir, self._audience)
+            with ix.searcher() as searcher:
+                yield searcher
 
     def cancel(self) -> None:
         """Stop an update still running (a failed or abandoned build). whoosh commits

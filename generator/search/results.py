@@ -65,9 +65,11 @@ def search_library(options: Options, text: str, filters: dict, limit: int = 10, 
 def render_terminal(result: dict, console) -> None:
     from rich.markup import escape
 
+    from generator.pages.cards import role_note
+
     console.print(f"[bold]{result['total']}[/bold] 件作品匹配 “{escape(result['query'])}”" + (f"，筛选 {result['filters']}" if result["filters"] else ""))
     for n, row in enumerate(result["results"], 1):
-        names = "、".join(f"{c['name']}（{c['role']}）" if c["role"] else c["name"] for c in row["contributors"])
+        names = "、".join(c["name"] + role_note(c["role"]) for c in row["contributors"])
         console.print(f"\n[bold cyan]{n}. {escape(row['title'])}[/]  [dim]{row['type']} · {row['date']} · {row['id']}[/]")
         console.print(f"   {escape(names)}")
         snippet = escape(html.unescape(re.sub(r"</?mark>", "\x00", row["snippet"])))
