@@ -70,7 +70,7 @@ def test_kit_files_only_for_listed_works_with_qr_codes_when_the_address_is_known
     assert files == sorted(["2026-camping-video", "2025-maintenance-article", "2026-family-qa"])  # never "old"
     record = json.loads((site / "kit/works/2026-camping-video.json").read_text(encoding="utf-8"))
     assert record["absolute"] == "https://koc.example.com/lib/works/2026-camping-video/"
-    assert record["credit_line"] == "阿丽、小博 / 星途车主 KOC 计划"
+    assert record["credit_line"] == "阿丽、小博 / 星途车主KOC计划"
     assert record["credits"] == [{"name": "阿丽", "role": "拍摄剪辑", "note": "（拍摄剪辑）"}, {"name": "小博", "role": "文案", "note": "（文案）"}]
     assert ["经销商会议", True] in record["uses"] and ["印刷物料", False] in record["uses"]
     assert record["expiry_label"] == "长期有效" and record["qr"] == "kit/qr/2026-camping-video.svg"
@@ -93,7 +93,7 @@ def test_work_page_opens_with_the_verdict_and_offers_copy_and_kit_buttons(sites)
     verdict = h1.find_next("p")
     assert "koc-verdict" in verdict["class"] and verdict.get_text() == "✗ 不可用于经销商会议 · ✓ 可用于内部培训 · 授权至 2027-01-01"
     assert soup.select_one("[data-koc-kit-add='2025-maintenance-article']")
-    assert soup.select_one(".koc-credit-line [data-koc-copy]")["data-koc-copy"] == "小博 / 星途车主 KOC 计划"
+    assert soup.select_one(".koc-credit-line [data-koc-copy]")["data-koc-copy"] == "小博 / 星途车主KOC计划"
     assert soup.select_one("[data-koc-copy-link]")
     # Related works and internal notes are marked so that print leaves them out.
     camp = page(sites["plain"], "works/2026-camping-video/")
