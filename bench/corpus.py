@@ -98,6 +98,7 @@ def taxonomy() -> dict:
         "scenarios": [{"slug": s, "label": l, "aliases": a, "description": d} for s, l, a, d in V.SCENARIOS],
         "models": [{"slug": s, "label": l, "aliases": a} for s, l, a in V.MODELS],
         "tags": [{"label": l, "aliases": a} for l, a in V.TAG_ALIASES],
+        "departments": [{"slug": s, "label": l} for s, l in zip(DEPARTMENT_SLUGS, V.DEPARTMENTS)],
     }
 
 
@@ -239,7 +240,40 @@ class TitleBook:
         return title
 
 
-def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[float], titles: TitleBook):
+TRUST_CYCLE = ["standard", "framework", "open"]
+DEPARTMENT_SLUGS = ["product", "rd", "after-sales", "sales-training", "user-ops", "quality"]
+
+
+class TaskBook:
+    """The tasks works cite, made as they are first cited, with no draw of their own
+    (a task is fixed by its template, year and model), so every other figure stays as it was."""
+
+    def __init__(self):
+        self.tasks: dict[str, dict] = {}
+
+    def take(self, template: str, slots: Slots, date: dt.date, model: tuple, scenario: str | None) -> str:
+        index = V.TASKS.index(template)
+        key = model[0] if "{model}" in template else str(date.year) if "{year}" in template else ""
+        tid = "-".join(p for p in ("task", str(index + 1), key) if p)
+        if tid not in self.tasks:
+            title = slots.fill(template)
+            year = date.year
+            self.tasks[tid] = {
+                "title": title,
+                "goal": f"围绕“{title}”，创作一件真实、具体、可以直接用于培训或经销商会议的作品。",
+                "scenarios": [SCENARIO_TERMS[scenario][0]] if scenario else [],
+                "models": [model[1]] if "{model}" in template else [],
+                "deliverable": {"type": TYPES[index % len(TYPES)], "length": "1–3 分钟或 1500 字以上"},
+                "period": {"from": dt.date(year, 1, 1), "to": dt.date(year, 12, 31)},
+                "trust": TRUST_CYCLE[index % len(TRUST_CYCLE)],
+                "criteria": ["目标场景和车型清楚", "有可核对的真实数据或细节", "可以直接用于培训或经销商会议"],
+                "owner": V.STAFF[index % len(V.STAFF)],
+            }
+        return tid
+
+
+def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[float], titles: TitleBook,
+         tasks: TaskBook | None = None):
     """(path under content/, file text) of work number `seq`; also noted on its authors."""
     kind = rng.choices(TYPES, TYPE_WEIGHTS)[0]
     topic_key = rng.choice(list(V.TOPICS))
@@ -276,7 +310,9 @@ def work(rng: random.Random, seq: int, people: list[Person], cum_weights: list[f
         fm["scenarios"] = [pick_term(rng, *SCENARIO_TERMS[s]) for s in scen_slugs]
     fm["models"] = [pick_term(rng, label, aliases) for _, label, aliases in models]
     if rng.random() < 0.7:
-        fm["task"] = slots.fill(rng.choice(V.TASKS))
+        template = rng.choice(V.TASKS)
+        fm["task"] = tasks.take(template, slots, date, models[0], scen_slugs[0] if scen_slugs else None) if tasks \
+            else slots.fill(template)
     if kind == "video":
         fm["media"] = [{"type": "video", "src": f"https://media.example.com/koc/video/{wid}",
                         "caption": f"完整视频（{rng.randint(2, 15)}分钟）"}]
@@ -364,9 +400,10 @@ def write_library(out: Path, works: int, seed: int = 7) -> Path:
         total += p.weight
         cum.append(total)
     titles = TitleBook()
+    tasks = TaskBook()
     made_dirs = set()
     for seq in range(works):
-        rel, text = work(rng, seq, people, cum, titles)
+        rel, text = work(rng, seq, people, cum, titles, tasks)
         path = content / rel
         if path.parent not in made_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -381,6 +418,7 @@ def write_library(out: Path, works: int, seed: int = 7) -> Path:
     (content / "taxonomy.yml").write_text(dump_yaml(taxonomy()), encoding="utf-8")
     (content / "contributors.yml").write_text(dump_yaml(contrib_data), encoding="utf-8")
     (content / "honors.yml").write_text(dump_yaml(honors(rng, people)), encoding="utf-8")
+    (content / "tasks.yml").write_text(dump_yaml(dict(sorted(tasks.tasks.items()))), encoding="utf-8")
     for slug, data in COLLECTIONS.items():
         (content / "collections" / f"{slug}.yml").write_text(
             yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")

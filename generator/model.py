@@ -46,6 +46,22 @@ class Status(str, Enum):
     WITHDRAWN = "withdrawn"
 
 
+class Trust(str, Enum):
+    """A task's rung on the trust ladder (seed 003): how much freedom the brief gives."""
+
+    STANDARD = "standard"
+    FRAMEWORK = "framework"
+    OPEN = "open"
+
+
+class RouteStatus(str, Enum):
+    """Where a field insight stands with a department it was routed to."""
+
+    NEW = "new"
+    FORWARDED = "forwarded"
+    DONE = "done"
+
+
 class Audience(str, Enum):
     """Which edition of the site is built: internal, or for dealers (only works cleared for dealer meetings)."""
 
@@ -77,6 +93,18 @@ TIER_LABELS = {
     Tier.COLLABORATOR: "协作者",
     Tier.SPECIALIST: "专精者",
     Tier.EXPLORER: "探索者",
+}
+
+TRUST_LABELS = {
+    Trust.STANDARD: "标准化任务",
+    Trust.FRAMEWORK: "框架式任务",
+    Trust.OPEN: "开放式任务",
+}
+
+ROUTE_STATUS_LABELS = {
+    RouteStatus.NEW: "新",
+    RouteStatus.FORWARDED: "已转交",
+    RouteStatus.DONE: "已处理",
 }
 
 AUDIENCE_LABELS = {
@@ -113,6 +141,7 @@ class Taxonomy:
     scenarios: tuple[Term, ...] = ()
     models: tuple[Term, ...] = ()
     tags: tuple[Term, ...] = ()
+    departments: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +185,27 @@ class Evaluation:
     highlights: str = ""
     feedback: str = ""  # internal only
     reviewer: str = ""  # internal only
+    # Against the task's criteria, in the task's order (internal only); None: not assessed.
+    criteria: tuple["CriterionScore | None", ...] = ()
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    score: int  # 1–5; CRITERION_MET and above counts as met
+    note: str = ""
+
+
+# A criterion counts as met by a work scored this high on it.
+CRITERION_MET = 4
+
+
+@dataclass(frozen=True)
+class Routing:
+    """A work routed to a department (a `departments:` entry), with where it stands."""
+
+    department: str  # taxonomy slug
+    status: RouteStatus = RouteStatus.NEW
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -203,14 +253,15 @@ class Work:
     tags: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
-    task: str = ""
+    task: str = ""  # a task id in tasks.yml, or ""
+    task_text: str = ""  # the older free-text form, shown as written (read with a warning)
     cover: str | None = None
     media: tuple[MediaItem, ...] = ()
     evaluation: Evaluation | None = None
     reuse: tuple[Reuse, ...] = ()
     featured: bool = False
     status: Status = Status.PUBLISHED
-    departments: tuple[str, ...] = ()
+    departments: tuple[Routing, ...] = ()
     content_hash: str = ""
 
     @property
@@ -243,6 +294,34 @@ class Collection:
 
 
 @dataclass(frozen=True)
+class Deliverable:
+    type: WorkType
+    length: str = ""  # e.g. "1–3 分钟", "1500 字以上", "9–12 张"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of the KOC task cycle (SPEC §3.6): the brief a work was made against.
+
+    `scenarios`/`models` hold taxonomy slugs; `criteria` is what works are evaluated against.
+    """
+
+    id: str
+    source: str
+    line: int | None
+    title: str
+    goal: str
+    trust: Trust
+    deliverable: Deliverable
+    period_from: dt.date
+    period_to: dt.date
+    criteria: tuple[str, ...]
+    owner: str
+    scenarios: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Library:
     """Everything under `content/`, validated."""
 
@@ -251,3 +330,4 @@ class Library:
     taxonomy: Taxonomy = field(default_factory=Taxonomy)
     honors: tuple[Honor, ...] = ()
     collections: tuple[Collection, ...] = ()
+    tasks: dict[str, Task] = field(default_factory=dict)

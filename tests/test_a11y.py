@@ -62,9 +62,13 @@ PAGES = {
     "header search open": "",
     "guide": "guide/",
     "about": "about/",
+    "tasks": "tasks/",
+    "task": "tasks/family-weekend-l7-video/",
+    "insights": "insights/",
+    "dashboard": "dashboard/",
     "404": "no/such/page/",
 }
-INTERNAL_ONLY = {"guide"}  # the dealer edition does not publish the editors' guide
+INTERNAL_ONLY = {"guide", "insights", "dashboard"}  # pages the dealer edition does not publish
 
 
 def kinds(audience: str) -> list[str]:
@@ -98,7 +102,9 @@ def serve(site: Path) -> http.server.ThreadingHTTPServer:
 
 def open_kind(page, base: str, kind: str) -> None:
     """Load the page of `kind` and bring it to the state that is audited."""
-    page.goto(base + PAGES[kind])
+    response = page.goto(base + PAGES[kind])
+    # Every kind but the 404 must exist, or its audit would only check the 404 page again.
+    assert response.status == (404 if kind == "404" else 200), f"{kind}: {PAGES[kind]} gave {response.status}"
     if kind.startswith("finder"):
         page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
     if kind == "finder, several values and a meeting date":

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from generator.model import AUDIENCE_LABELS, Audience, Tier, WorkType
+from generator.model import AUDIENCE_LABELS, Audience, Tier, Trust, WorkType
 from generator.options import Options
 from generator.problems import ContentError, Problem
 from generator.search.facets import FACETS
@@ -172,7 +172,9 @@ def cmd_stats(args) -> int:
     from rich.console import Console
 
     from generator.content.check import check_library
+    from generator.catalog.figures import operations_figures
     from generator.catalog.stats import library_stats, print_stats
+    from generator.cli.operations_tables import print_operations
 
     opts = _options(args)
     checked = check_library(opts)
@@ -181,7 +183,15 @@ def cmd_stats(args) -> int:
         print_problems(errors, "text", sys.stderr)
         print("（统计只包含通过校验的作品）", file=sys.stderr)
     stats = library_stats(checked.library, opts.as_of)
-    _emit(stats, args.json, lambda: print_stats(stats, Console()))
+    figures = operations_figures(checked.library, opts.as_of, opts.weights)
+    stats["operations"] = figures.as_json()
+
+    def show():
+        console = Console()
+        print_stats(stats, console)
+        print_operations(figures, console)
+
+    _emit(stats, args.json, show)
     return 0
 
 
@@ -215,6 +225,8 @@ def cmd_new(args) -> int:
             return 0
         library = check_library(opts).library
         scenarios, models = Vocabulary(library.taxonomy.scenarios), Vocabulary(library.taxonomy.models)
+        if args.kind == "task":
+            return _new_task(args, opts, library, scenarios, models, prompt)
         title = args.title or (_ask("标题") if prompt else "")
         wtype = args.type or (_ask("类型", "article", [f"{t.value}={label}" for t, label in TYPE_LABELS.items()]).split("=")[0] if prompt else "")
         date = args.date or (_ask("日期", dt.date.today().isoformat()) if prompt else dt.date.today().isoformat())
@@ -241,6 +253,55 @@ def cmd_new(args) -> int:
     print("下一步：补全正文和授权（rights），核对后把 status 改为 published，然后运行 koc check 和 koc serve 预览。")
     return 0
 
+
+def _new_task(args, opts, library, scenarios, models, prompt: bool) -> int:
+    """`koc new task`: a brief in tasks.yml, from flags or prompts (the dashboard's gap commands prefill both)."""
+    import datetime as dt
+
+    from generator.content.scaffold import TaskDraft, add_task, suggest_task_id
+    from generator.model import TRUST_LABELS, TYPE_LABELS
+
+    def terms(given, vocabulary, label):
+        names = given or ([x for x in _ask(f"{label}（多个用空格分隔）", "", [t.label for t in vocabulary.terms]).split() if x] if prompt else [])
+        found = []
+        for name in names:
+            term = vocabulary.by_slug.get(name) or vocabulary.resolve(name)
+            if term is None:
+                raise ValueError(f"未知{label}“{name}”；可选：{'、'.join(t.label for t in vocabulary.terms)}")
+            found.append(term)
+        return found
+
+    scen = terms(args.scenario, scenarios, "场景")
+    mods = terms(args.model, models, "车型")
+    title = args.title or (_ask("任务标题") if prompt else "")
+    goal = args.goal or (_ask("任务目标（具体、可衡量）") if prompt else "")
+    trust = args.trust or (_ask("信任层级", Trust.FRAMEWORK.value, [f"{t.value}={label}" for t, label in TRUST_LABELS.items()]).split("=")[0] if prompt else Trust.FRAMEWORK.value)
+    wtype = args.type or (_ask("交付物类型", "video", [f"{t.value}={label}" for t, label in TYPE_LABELS.items()]).split("=")[0] if prompt else "video")
+    length = args.length or (_ask("篇幅或时长（如 1–3 分钟）") if prompt else "")
+    start = args.start or (_ask("开始日期", dt.date.today().isoformat()) if prompt else dt.date.today().isoformat())
+    end = args.end or (_ask("结束日期", (dt.date.fromisoformat(start) + dt.timedelta(days=60)).isoformat()) if prompt else "")
+    criteria = list(args.criterion or [])
+    while prompt and not args.criterion:  # one criterion per answer; an empty answer ends the list
+        answer = _ask(f"评估标准 {len(criteria) + 1}（留空结束）")
+        if not answer:
+            break
+        criteria.append(answer)
+    owner = args.owner or (_ask("负责人") if prompt else "")
+    if not title:
+        print("需要 --title（或在终端中按提示输入）", file=sys.stderr)
+        return 2
+    if trust not in {t.value for t in Trust}:
+        raise ValueError(f"trust 应为 {'、'.join(t.value for t in Trust)}")
+    period_from = dt.date.fromisoformat(start)
+    period_to = dt.date.fromisoformat(end) if end else period_from + dt.timedelta(days=60)
+    draft = TaskDraft(title, goal, trust, wtype, length, period_from, period_to, criteria, owner,
+                      [t.label for t in scen], [t.label for t in mods])
+    suggested = suggest_task_id(scen[0].slug if scen else None, mods[0].slug if mods else None, period_from.year, set(library.tasks))
+    task_id = args.id or (_ask("任务 id", suggested) if prompt else suggested)
+    path = add_task(opts.content_dir, task_id, draft)
+    print(f"已在 {path.relative_to(opts.project_dir)} 中新建任务 {task_id}")
+    print("下一步：补全目标和评估标准，运行 koc check；作品用 task: " + task_id + " 关联到这个任务。")
+    return 0
 
 
 
@@ -299,8 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     edition(p, drafts=False)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("new", help="新建作品文件（或 koc new contributor 新建贡献者），不会覆盖已有文件")
-    p.add_argument("kind", nargs="?", choices=["work", "contributor"], default="work")
+    p = sub.add_parser("new", help="新建作品文件（或 koc new contributor / koc new task 新建贡献者、任务），不会覆盖已有文件")
+    p.add_argument("kind", nargs="?", choices=["work", "contributor", "task"], default="work")
     p.add_argument("--title")
     p.add_argument("--type", choices=[t.value for t in WorkType])
     p.add_argument("--date", help="YYYY-MM-DD，默认今天")
@@ -312,6 +373,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="贡献者署名（koc new contributor）")
     p.add_argument("--tier", choices=[t.value for t in Tier])
     p.add_argument("--city")
+    p.add_argument("--goal", help="任务目标（koc new task）")
+    p.add_argument("--trust", choices=[t.value for t in Trust], help="信任层级（koc new task）")
+    p.add_argument("--length", help="交付物篇幅或时长（koc new task）")
+    p.add_argument("--from", dest="start", help="任务开始日期 YYYY-MM-DD（koc new task）")
+    p.add_argument("--to", dest="end", help="任务结束日期 YYYY-MM-DD（koc new task）")
+    p.add_argument("--criterion", action="append", help="评估标准，可重复（koc new task）")
+    p.add_argument("--owner", help="任务负责人（koc new task）")
     p.add_argument("--prompt", action="store_true", help="逐项提问（终端中缺少 --title 时默认提问）")
     p.set_defaults(func=cmd_new)
 

@@ -49,6 +49,7 @@ class RawLibrary:
     contributors: YamlSource | None = None
     taxonomy: YamlSource | None = None
     honors: YamlSource | None = None
+    tasks: YamlSource | None = None
     collections: list[YamlSource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -84,11 +85,11 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         raw.problems.append(Problem(rel(path), None, "error", "文件是指向 content/ 之外的符号链接，不会被读取或发布；请把文件本身放进 content/ (symlink leaves content/)"))
         return False
 
-    for name in ("contributors", "taxonomy", "honors"):
+    for name in ("contributors", "taxonomy", "honors", "tasks"):
         path = content_dir / f"{name}.yml"
         if path.exists() and inside(path):
             setattr(raw, name, _read_yaml(path, rel(path), raw.problems))
-        elif name != "honors":
+        elif name not in ("honors", "tasks"):
             raw.problems.append(Problem(rel(path), None, "error", f"缺少文件 {name}.yml"))
 
     for path in sorted((content_dir / "collections").glob("*.y*ml")):

@@ -109,3 +109,67 @@ def add_contributor(content_dir: Path, cid: str, name: str, tier: str, city: str
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(("" if text.endswith("\n") or not text else "\n") + entry)
     return path
+
+
+@dataclass
+class TaskDraft:
+    """A new entry for `content/tasks.yml`; scenarios and models as taxonomy labels."""
+
+    title: str
+    goal: str
+    trust: str
+    deliverable_type: str
+    length: str
+    period_from: dt.date
+    period_to: dt.date
+    criteria: list[str]
+    owner: str
+    scenarios: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+
+
+def suggest_task_id(scenario_slug: str | None, model_slug: str | None, year: int, taken: set[str]) -> str:
+    """Scenario, model and year, made unique: `camping-l9-2026`.
+
+    >>> suggest_task_id("camping", "xingtu-l9", 2026, {"camping-l9-2026"})
+    'camping-l9-2026-2'
+    """
+    model = re.sub(r"^[a-z]+-(?=[a-z0-9])", "", model_slug) if model_slug else ""
+    base = "-".join(p for p in (scenario_slug, model, str(year)) if p) or f"task-{year}"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def task_entry_text(task_id: str, d: TaskDraft) -> str:
+    flow = lambda items: "[" + ", ".join(_q(i) for i in items) + "]"  # noqa: E731
+    criteria = "\n".join(f"    - {_q(c)}" for c in d.criteria) or '    - ""                   # 与目标挂钩、可以逐条打分的标准'
+    length = f", length: {_q(d.length)}" if d.length else ""
+    return f"""
+{task_id}:
+  title: {_q(d.title)}
+  goal: {_q(d.goal)}   # 具体、可衡量：场景、要体现的卖点、篇幅或时长
+  scenarios: {flow(d.scenarios)}
+  models: {flow(d.models)}
+  deliverable: {{type: {d.deliverable_type}{length}}}
+  period: {{from: {d.period_from.isoformat()}, to: {d.period_to.isoformat()}}}
+  trust: {d.trust}            # standard 标准化 / framework 框架式 / open 开放式
+  criteria:
+{criteria}
+  owner: {_q(d.owner)}
+"""
+
+
+def add_task(content_dir: Path, task_id: str, draft: TaskDraft) -> Path:
+    """Append a task to tasks.yml as text (the editors' comments and order stay); never overwrites."""
+    why = id_problem(task_id)
+    if why:
+        raise ValueError(f"任务 id “{task_id}” {why}")
+    path = content_dir / "tasks.yml"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if re.search(rf"^{re.escape(task_id)}:", text, re.M):
+        raise FileExistsError(f"任务 {task_id} 已存在，不会覆盖；请换一个 id")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(("" if text.endswith("\n") or not text else "\n") + task_entry_text(task_id, draft))
+    return path

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from generator.model import Status, Tier, Use, WorkType
+from generator.model import RouteStatus, Status, Tier, Trust, Use, WorkType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 # Ids and slugs become file and folder names: bounded well below a file name's 255 bytes.
@@ -75,11 +75,37 @@ class RightsIn(_Strict):
     note: str | None = None
 
 
+class CriterionIn(_Strict):
+    score: int = Field(ge=1, le=5, description="这一条标准的得分 1–5（4 分及以上算达成）")
+    note: str | None = Field(None, description="针对这一条的具体反馈（内部）")
+
+
+def _as_criterion(value: Any) -> Any:
+    return {"score": value} if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+CriterionRef = Annotated[CriterionIn, BeforeValidator(_as_criterion, json_schema_input_type=CriterionIn | int)]
+
+
 class EvaluationIn(_Strict):
     score: int | None = Field(None, ge=1, le=5, description="评分 1–5")
     highlights: str | None = Field(None, description="亮点点评（对外展示）")
     feedback: str | None = Field(None, description="内部反馈（经销商版不展示）")
     reviewer: str | None = Field(None, description="评审人（经销商版不展示）")
+    criteria: list[CriterionRef | None] = Field([], description="按任务 criteria 的顺序逐条评分（内部）；null 表示未评")
+
+
+class RoutingIn(_Strict):
+    name: str = Field(description="taxonomy.yml 中 departments 的名称或别名")
+    status: RouteStatus = Field(RouteStatus.NEW, description="new 新 / forwarded 已转交 / done 已处理")
+    date: Date | None = Field(None, description="状态变更日期")
+
+
+def _as_routing(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+RoutingRef = Annotated[RoutingIn, BeforeValidator(_as_routing, json_schema_input_type=RoutingIn | str)]
 
 
 class ReuseIn(_Strict):
@@ -114,7 +140,7 @@ class WorkFrontmatter(_Strict):
     reuse: list[ReuseIn] = []
     featured: bool = False
     status: Status = Status.PUBLISHED
-    departments: list[str] = []
+    departments: list[RoutingRef] = []
 
 
 class LinkIn(_Strict):
@@ -153,6 +179,7 @@ class TaxonomyIn(_Strict):
     scenarios: list[TermIn] = []
     models: list[TermIn] = []
     tags: list[TagIn] = []
+    departments: list[TermIn] = []
 
 
 class HonorIn(_Strict):
@@ -170,6 +197,31 @@ class CollectionIn(_Strict):
     query: str = Field(min_length=1)
     sort: Literal["score", "date"] = "score"
     limit: int = Field(12, ge=1, le=200)
+
+
+class DeliverableIn(_Strict):
+    type: WorkType = Field(description="交付物类型，同作品 type")
+    length: str | None = Field(None, description="篇幅或时长，如 1–3 分钟、1500 字以上")
+
+
+class PeriodIn(_Strict):
+    # "from" is a Python keyword: the field is read and written under its YAML name.
+    from_: Date = Field(alias="from")
+    to: Date
+
+
+class TaskIn(_Strict):
+    """One entry of `content/tasks.yml` (SPEC §3.6)."""
+
+    title: str = Field(min_length=1, max_length=120)
+    goal: str = Field(min_length=1, description="具体、可衡量的任务目标")
+    scenarios: list[str] = []
+    models: list[str] = []
+    deliverable: DeliverableIn
+    period: PeriodIn
+    trust: Trust = Field(description="standard 标准化 / framework 框架式 / open 开放式")
+    criteria: list[str] = Field(min_length=1, description="评估标准，与目标挂钩")
+    owner: str = Field(min_length=1, description="任务负责人（品牌方）")
 
 
 def work_json_schema(scenarios: list[str] = (), models: list[str] = ()) -> dict:

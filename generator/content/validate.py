@@ -12,6 +12,7 @@ from typing import Callable
 
 from generator.content.load import RawLibrary
 from generator.content.reporter import Reporter
+from generator.content.task_validation import TasksValidator, WorkReferences
 from generator.content.taxonomy import TagVocabulary
 from generator.content.validators import (
     CollectionsValidator,
@@ -38,11 +39,13 @@ def validate_library(raw: RawLibrary, check_query: Callable[[str, Library, TagVo
     taxonomy = TaxonomyValidator(raw, report).run()
     contributors = ContributorsValidator(raw, report).run()
     works_validator = WorksValidator(raw, report, taxonomy)
+    tasks = TasksValidator(raw, report, works_validator.terms, works_validator.scenarios, works_validator.models).run()
+    works_validator.references = WorkReferences(report, tasks, taxonomy)
     works = works_validator.run(contributors)
     honors = HonorsValidator(raw, report).run(contributors, {w.id for w in works})
     collections_validator = CollectionsValidator(raw, report)
     collections = collections_validator.run()
-    library = Library(tuple(works), contributors, taxonomy, honors, collections)
+    library = Library(tuple(works), contributors, taxonomy, honors, collections, tasks)
     if check_query:
         for collection, source in collections_validator.sources:
             error = check_query(collection.query, library, works_validator.tags)

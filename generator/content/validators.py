@@ -37,6 +37,7 @@ from generator.model import (
     Work,
 )
 from generator.problems import Problem, did_you_mean
+from generator.content.task_validation import WorkReferences
 
 
 class _SourceValidator:
@@ -96,7 +97,7 @@ class TaxonomyValidator(_SourceValidator):
         if parsed is None:
             return Taxonomy()
         groups = {}
-        for group in ("scenarios", "models", "tags"):
+        for group in ("scenarios", "models", "tags", "departments"):
             terms, seen_slugs, seen_names = [], set(), {}
             for i, item in enumerate(getattr(parsed, group)):
                 line = line_of(source.data, group, i)
@@ -169,6 +170,8 @@ class WorksValidator(_SourceValidator):
         self.scenarios = Vocabulary(taxonomy.scenarios)
         self.models = Vocabulary(taxonomy.models)
         self.tags = TagVocabulary(taxonomy.tags)
+        # A work's task, criteria and departments; validate_library gives it the tasks once they are read.
+        self.references = WorkReferences(report, {}, taxonomy)
 
     def run(self, contributors: dict[str, Contributor]) -> list[Work]:
         parsed_works = []
@@ -222,9 +225,12 @@ class WorksValidator(_SourceValidator):
             self.warning(rel, body_line(offset), f"正文中疑似包含{kind}：请删去个人信息，或确认已获本人同意")
         if len(found) > MAX_WARNINGS_PER_BODY:
             self.warning(rel, body_line(found[MAX_WARNINGS_PER_BODY][1]), f"正文中还有 {len(found) - MAX_WARNINGS_PER_BODY} 处疑似个人信息未逐条列出")
+        ev = fm.evaluation
+        task, task_text = self.references.task(fm.task, rel, data)
+        criteria = self.references.criteria(ev, task, rel, data)
+        departments = self.references.routings(fm.departments, rel, data)
         if not ok:
             return None
-        ev = fm.evaluation
         return Work(
             id=source.path.stem,
             source=rel,
@@ -239,14 +245,15 @@ class WorksValidator(_SourceValidator):
             tags=tags,
             scenarios=scenarios,
             models=models,
-            task=str(fm.task or ""),
+            task=task,
+            task_text=task_text,
             cover=fm.cover,
             media=tuple(MediaItem(m.type, m.src, m.caption or "") for m in fm.media),
-            evaluation=Evaluation(ev.score, ev.highlights or "", ev.feedback or "", ev.reviewer or "") if ev else None,
+            evaluation=Evaluation(ev.score, ev.highlights or "", ev.feedback or "", ev.reviewer or "", criteria) if ev else None,
             reuse=tuple(sorted((Reuse(r.date, r.event, r.audience or "", r.by or "") for r in fm.reuse), key=lambda r: (r.date, r.event))),
             featured=fm.featured,
             status=fm.status,
-            departments=tuple(fm.departments),
+            departments=departments,
             content_hash=source.content_hash,
         )
 

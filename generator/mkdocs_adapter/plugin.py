@@ -19,6 +19,7 @@ from mkdocs.structure.toc import get_toc
 
 from generator.mkdocs_adapter.chrome_cache import ChromeCache
 from generator.mkdocs_adapter.config import KocPluginConfig, to_options
+from generator.mkdocs_adapter.edition_nav import edition_nav
 from generator.mkdocs_adapter.page_toc import page_toc
 from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
 from generator.model import AUDIENCE_LABELS, Audience
@@ -89,6 +90,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             self.sources = generate_site(self.options)
         except ContentError as exc:
             raise ContentBuildError(exc) from None
+        docs = Path(config.docs_dir)
+        config.nav = edition_nav(config.nav, lambda path: path in self.sources.pages or (docs / path).is_file())
         for problem in self.sources.problems:
             (log.warning if self.options.preview else log.info)(problem.format())
         if self.options.audience is Audience.DEALER:

@@ -50,6 +50,10 @@ ROUTES = {
     "hall_of_fame": "hall-of-fame/index.md",
     "finder": "finder/index.md",
     "kit": "kit/index.md",  # the works come from the URL: kit/?works=a,b,c
+    "tasks": "tasks/index.md",
+    "task": "tasks/{id}.md",
+    "insights": "insights/index.md",  # internal edition only
+    "dashboard": "dashboard/index.md",  # internal edition only
 }
 
 # The hub page of each use that has one.

@@ -23,13 +23,16 @@ from generator.pages.assets import page_assets
 from generator.pages.body import Body, render_body
 from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
+from generator.pages.dashboard import dashboard_page
 from generator.pages.home import finder_page, home_page
 from generator.pages.kit import QR_VERSION, kit_files, kit_page, qr_svg
+from generator.pages.insights import insights_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
 from generator.pages.render import Renderer
 from generator.pages.routes import Routes
 from generator.pages.spec import PageInputs, PageSpec
+from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
@@ -53,6 +56,9 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
     problem_pages,
     finder_page,
     kit_page,
+    task_pages,
+    insights_page,
+    dashboard_page,
 )
 
 
@@ -127,6 +133,7 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
     for produce in PRODUCERS:
         for spec in produce(inputs):
             out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
+            out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)

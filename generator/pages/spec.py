@@ -36,6 +36,7 @@ class PageSpec:
     title: str
     context: Any  # a dataclass of this page kind; its fields are the template's variables
     meta: dict = field(default_factory=dict)  # frontmatter besides the title
+    files: dict = field(default_factory=dict)  # site path -> bytes: generated files the page uses (e.g. its stylesheet)
 
     def variables(self) -> dict[str, Any]:
         # Shallow: the template reads the context's own objects (cards, works), not copies.

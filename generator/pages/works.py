@@ -58,8 +58,9 @@ class WorkPage:
     videos: list[MediaItem]
     links: list[MediaItem]
     related: list[WorkCard]
-    task: str
-    departments: tuple[str, ...]
+    task: Ref | None  # the task the work was made for, linked
+    task_text: str  # or the older free-text form, as written
+    departments: list[str]  # labels; internal edition only
     draft: bool
     body: str  # sanitised HTML
 
@@ -119,6 +120,7 @@ def work_page(work: Work, inputs: PageInputs) -> WorkPage:
     lib = cat.library
     scenarios = {t.slug: t for t in lib.taxonomy.scenarios}
     models = {t.slug: t for t in lib.taxonomy.models}
+    departments = {t.slug: t for t in lib.taxonomy.departments}
     ev = work.evaluation
     left = expiry_days(work, cat, inputs.options.expiry_warning_days)
     return WorkPage(
@@ -146,8 +148,9 @@ def work_page(work: Work, inputs: PageInputs) -> WorkPage:
         videos=[m for m in work.media if m.type == "video"],
         links=[m for m in work.media if m.type == "link"],
         related=[inputs.cards[r] for r in inputs.related.get(work.id, []) if r in inputs.cards],
-        task=work.task,
-        departments=work.departments,
+        task=Ref(lib.tasks[work.task].title, routes.url("task", id=work.task)) if work.task else None,
+        task_text=work.task_text,
+        departments=[departments[r.department].label for r in work.departments] if cat.internal else [],
         draft=cat.visibility[work.id] is Visibility.DRAFT,
         body=inputs.bodies[work.id].html,
     )
