@@ -52,6 +52,9 @@ class Options:
     preview: bool = False
     # MkDocs' `use_directory_urls`: pages at `works/x/` (true) or `works/x.html` (false).
     use_directory_urls: bool = True
+    # MkDocs' `site_url`: where the edition is served. Kits print each work's QR code with it;
+    # without it a kit shows the works' short paths instead.
+    site_url: str = ""
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     embed_hosts: tuple[str, ...] = ("player.bilibili.com", "www.youtube-nocookie.com")
     internal_pages: tuple[str, ...] = ("guide/",)  # hand-written pages the dealer edition leaves out
@@ -101,6 +104,7 @@ _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "drafts": bool,
     "preview": bool,
     "use_directory_urls": bool,
+    "site_url": lambda url: str(url or ""),
     "embed_hosts": tuple,
     "internal_pages": tuple,
 }

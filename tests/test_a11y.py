@@ -56,6 +56,9 @@ PAGES = {
     "hall of fame": "hall-of-fame/",
     "finder": "finder/",
     "finder with query": "finder/?q=露营&type=video",
+    "finder, several values and a meeting date": "finder/?scenario=camping,winter-driving&meeting=2026-12-01",
+    "kit": "kit/?works=2024-t8-snow-mountain-video,2026-l7-delivery-ceremony-photo&date=2027-12-01&title=年度经销商大会",
+    "empty kit": "kit/",
     "header search open": "",
     "guide": "guide/",
     "about": "about/",
@@ -104,6 +107,10 @@ def open_kind(page, base: str, kind: str) -> None:
     assert response.status == (404 if kind == "404" else 200), f"{kind}: {PAGES[kind]} gave {response.status}"
     if kind.startswith("finder"):
         page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
+    if kind == "finder, several values and a meeting date":
+        page.click("[data-facet=scenario] > summary")  # the open list of checkboxes is audited too
+    if kind.endswith("kit"):
+        page.wait_for_function("document.getElementById('koc-kit').dataset.count !== undefined", timeout=45000)
     if kind == "header search open":
         if page.is_visible(".koc-search__toggle"):
             page.click(".koc-search__toggle")
@@ -271,11 +278,14 @@ def test_finder_by_keyboard_announces_counts_and_filters(pg, editions):
     pg.wait_for_function("document.querySelector('.koc-finder__announce').textContent.includes('露营')", timeout=45000)
     n = int(pg.get_attribute("#koc-finder", "data-total"))
     assert pg.inner_text(announce) == f"共 {n} 件作品：关键词“露营”。" and 0 < n < all_works
-    pg.keyboard.press("Tab")  # the first filter: 类型
+    pg.keyboard.press("Tab")  # the first filter: 类型, a list of checkboxes behind its button
+    assert focused(pg, "[data-facet=type] > summary") and focus_is_visible(pg)
+    pg.keyboard.press("Enter")
+    pg.keyboard.press("Tab")
     assert active(pg, "name") == "type" and focus_is_visible(pg)
-    pg.keyboard.press("ArrowDown")
-    value = pg.input_value("select[name=type]")
-    label = pg.evaluate("() => { const s = document.querySelector('select[name=type]'); return s.options[s.selectedIndex].text.replace(/（.*/, ''); }")
+    pg.keyboard.press("Space")
+    value = active(pg, "value")
+    label = pg.evaluate("() => document.activeElement.parentElement.textContent.replace(/（.*/, '').trim()")
     pg.wait_for_function("(l) => document.querySelector('.koc-finder__announce').textContent.includes('类型 ' + l)", arg=label, timeout=45000)
     assert f"type={value}" in pg.url
     m = int(pg.get_attribute("#koc-finder", "data-total"))

@@ -80,6 +80,22 @@ def finder_ready(pg):
     pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
 
 
+def checked(pg, facet):
+    """Values ticked in one finder filter."""
+    return [e.get_attribute("value") for e in pg.query_selector_all(f".koc-finder__options input[name={facet}]:checked")]
+
+
+def option_counts(pg, facet):
+    """Value → label with count, of one finder filter's options."""
+    return {e.query_selector("input").get_attribute("value"): e.text_content().strip()
+            for e in pg.query_selector_all(f"[data-facet={facet}] .koc-finder__options label")}
+
+
+def tick(pg, facet, value):
+    pg.click(f"[data-facet={facet}] > summary")
+    pg.check(f".koc-finder__options input[name={facet}][value='{value}']")
+
+
 def test_header_search_finds_a_word_only_in_a_body(pg, server):
     pg.goto(server)
     pg.fill(".koc-search__input", "老樟树")
@@ -98,12 +114,12 @@ def test_finder_url_filters_show_exactly_the_matching_works_and_counts(pg, serve
     assert titles == ["周末去外婆家", "带娃露营两天一夜"]
     assert pg.inner_text(".koc-finder__status") == "共 2 件作品"
     assert not pg.is_visible(".koc-finder__more")  # every result is already shown
-    assert pg.input_value("select[name=scenario]") == "family-weekend" and pg.input_value("select[name=type]") == "video"
+    assert checked(pg, "scenario") == ["family-weekend"] and checked(pg, "type") == ["video"]
     # Type counts ignore the type choice itself: within 周末亲子出游 there are 2 videos and 1 photo set.
-    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=type] option")}
+    options = option_counts(pg, "type")
     assert options["video"].endswith("（2）") and options["photo"].endswith("（1）") and "article" not in options
     # Scenario counts under type=video: 2 family trips, 1 camping.
-    options = {o.get_attribute("value"): o.inner_text() for o in pg.query_selector_all("select[name=scenario] option")}
+    options = option_counts(pg, "scenario")
     assert options["family-weekend"].endswith("（2）") and options["camping"].endswith("（1）")
 
 
@@ -111,7 +127,7 @@ def test_changing_a_filter_updates_the_url_and_reload_restores_it(pg, server):
     pg.goto(server + "finder/")
     finder_ready(pg)
     assert pg.inner_text(".koc-finder__status") == "共 5 件作品"
-    pg.select_option("select[name=scenario]", "camping")
+    tick(pg, "scenario", "camping")
     pg.wait_for_function("location.search.includes('scenario=camping')")
     pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 2 件作品'")
     pg.select_option("select[name=sort]", "score")
@@ -123,7 +139,7 @@ def test_changing_a_filter_updates_the_url_and_reload_restores_it(pg, server):
     pg.wait_for_function("document.querySelector('.koc-finder__status').innerText === '共 1 件作品'")
     pg.reload()
     finder_ready(pg)
-    assert pg.input_value("select[name=scenario]") == "camping"
+    assert checked(pg, "scenario") == ["camping"]
     assert pg.input_value("select[name=sort]") == "score"
     assert pg.input_value(".koc-finder__q") == "帐篷"
     assert [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")] == ["露营装备清单"]
@@ -166,3 +182,52 @@ def test_phone_width_header_search(browser, server):
     assert page.evaluate("""() => { const r = document.querySelector('.koc-search__input').getBoundingClientRect();
         return document.elementFromPoint(r.x + 12, r.y + r.height / 2).classList.contains('koc-search__input'); }""")
     page.close()
+
+
+def test_finder_filters_take_several_values_by_keyboard(pg, server):
+    pg.goto(server + "finder/")
+    finder_ready(pg)
+    pg.focus("[data-facet=scenario] > summary")
+    pg.keyboard.press("Enter")
+    pg.keyboard.press("Tab")
+    first = pg.evaluate("document.activeElement.value")
+    pg.keyboard.press("Space")
+    pg.wait_for_function(f"location.search.includes('scenario={first}')")
+    finder_ready(pg)
+    # The list is redrawn with new counts; the keyboard stays on the box just ticked.
+    pg.wait_for_function(f"document.activeElement.value === '{first}' && document.activeElement.checked")
+    pg.keyboard.press("Tab")
+    second = pg.evaluate("document.activeElement.value")
+    pg.keyboard.press("Space")
+    pg.wait_for_function(f"new URLSearchParams(location.search).get('scenario') === '{first},{second}'")
+    pg.keyboard.press("Escape")
+    assert pg.evaluate("document.activeElement.tagName") == "SUMMARY"
+    assert not pg.get_attribute("[data-facet=scenario]", "open")
+    # OR within the filter: the works of either scenario.
+    expected = {"family-weekend": {"带娃露营两天一夜", "周末去外婆家", "亲子游图集"}, "camping": {"带娃露营两天一夜", "露营装备清单"},
+                "maintenance": {"首保全记录"}}
+    want = expected[first] | expected[second]
+    pg.wait_for_function(f"document.querySelector('.koc-finder__status').innerText === '共 {len(want)} 件作品'")
+    assert {e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")} == want
+
+
+def test_words_with_several_values_and_a_meeting_date(pg, server):
+    # With words, Pagefind answers: OR within a filter there too.
+    pg.goto(server + "finder/?q=孩子&scenario=camping,maintenance")
+    finder_ready(pg)
+    assert [e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")] == ["带娃露营两天一夜"]
+    pg.goto(server + "finder/?q=孩子&scenario=camping,family-weekend")
+    finder_ready(pg)
+    assert sorted(e.inner_text() for e in pg.query_selector_all(".koc-finder__results .koc-card-title")) == ["周末去外婆家", "带娃露营两天一夜"]
+    # 首保全记录's rights end on 2026-06-20: a meeting on 2026-07-01 leaves it out, with words or without.
+    for url in ("finder/?q=机油", "finder/?scenario=maintenance"):
+        pg.goto(server + url)
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status") == "共 1 件作品"
+        pg.goto(server + url + "&meeting=2026-07-01")
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status").startswith("没有符合条件的作品")
+        assert pg.input_value("[name=meeting]") == "2026-07-01"
+        pg.goto(server + url + "&meeting=2026-06-20")
+        finder_ready(pg)
+        assert pg.inner_text(".koc-finder__status").startswith("共 1 件作品")

@@ -78,8 +78,10 @@ def test_term_and_index_pages_count_works(site):
 
 def test_contributor_profile(site):
     soup = page(site, "contributors/bob/")
-    rows = [[td.get_text() for td in tr.select("td")] for tr in soup.select(".koc-table tbody tr")]
-    assert rows == [["带娃露营两天一夜", "视频", "2026-03-01", "文案"], ["首保全记录", "图文", "2025-10-01", "文案"]]
+    rows = [[td.select_one("a").get_text() if td.select_one("a") else td.get_text() for td in tr.select("td")]
+            for tr in soup.select(".koc-table tbody tr")]
+    assert rows == [["带娃露营两天一夜", "视频", "2026-03-01", "文案", "✓ 内部培训✓ 经销商会议长期有效"],
+                    ["首保全记录", "图文", "2025-10-01", "文案", "✓ 内部培训授权至 2027-01-01"]]
     assert "专精者" in soup.get_text() and "贡献分构成" in soup.get_text()
 
 

@@ -70,10 +70,11 @@ class KocPluginConfig(base.Config):
     internal_pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.internal_pages))
 
 
-def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ) -> Options:
+def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ,
+               site_url: str | None = None) -> Options:
     """The plugin's validated settings as engine-neutral Options (the environment fills what they leave unset)."""
     project = Path(config_file).parent if config_file else Path.cwd()
-    return options_from(project, {**dict(cfg), "use_directory_urls": use_directory_urls}, environ)
+    return options_from(project, {**dict(cfg), "use_directory_urls": use_directory_urls, "site_url": site_url}, environ)
 
 
 def _raw_config(config_file: Path) -> dict:
@@ -121,4 +122,4 @@ def read_options(config_file: Path, environ=os.environ, **settings: Any) -> Opti
     errors, _ = cfg.validate()
     if errors:
         raise ValueError("; ".join(f"koc.{key}: {error}" for key, error in errors))
-    return to_options(cfg, config_file, bool(raw.get("use_directory_urls", True)), environ)
+    return to_options(cfg, config_file, bool(raw.get("use_directory_urls", True)), environ, raw.get("site_url"))

@@ -84,7 +84,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         self._nav = None
 
     def on_config(self, config):
-        self.options = to_options(self.config, config.config_file_path, config.use_directory_urls)
+        self.options = to_options(self.config, config.config_file_path, config.use_directory_urls,
+                                  site_url=config.site_url)
         try:
             self.sources = generate_site(self.options)
         except ContentError as exc:

@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 from generator.catalog.catalog import Catalog
 from generator.catalog.rights import Visibility, days_left
+from generator.model import default_credit_line as credit_line_of
 from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work, is_remote
+from generator.pages.wording import expiry_label
 from generator.pages.images import CARD_WIDTH, sized_path
 from generator.pages.routes import Routes
 
@@ -71,7 +73,10 @@ class WorkCard:
     cover: str | None
     credits: tuple[CreditView, ...]
     uses: tuple[str, ...]  # labels of permitted uses
+    expires: str | None  # ISO date the rights end, None: no end
+    expiry_label: str  # "授权至 2027-06-30" or "长期有效": every listing prints it
     expiry_days: int | None  # set when the rights end within the warning window
+    credit_line: str  # the exact line to cite when the work is reused
     score: int | None
     featured: bool
     draft: bool
@@ -83,6 +88,14 @@ def credit_views(work: Work, contributors: dict[str, Contributor], routes: Route
         person = contributors[credit.contributor]
         views.append(CreditView(person.name, routes.url("contributor", id=person.id), credit.role, TIER_LABELS[person.tier], person.avatar))
     return tuple(views)
+
+
+def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
+    return credit_line_of(contributors[c.contributor].name for c in work.credits)
+
+
+def credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
+    return work.rights.credit_line or default_credit_line(work, contributors)
 
 
 def expiry_days(work: Work, cat: Catalog, window: int) -> int | None:
@@ -103,7 +116,10 @@ def make_card(work: Work, cat: Catalog, routes: Routes, expiry_window: int) -> W
         cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not is_remote(work.cover) else work.cover,
         credits=credit_views(work, cat.library.contributors, routes),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
+        expires=work.rights.expires.isoformat() if work.rights.expires else None,
+        expiry_label=expiry_label(work.rights.expires),
         expiry_days=expiry_days(work, cat, expiry_window),
+        credit_line=credit_line(work, cat.library.contributors),
         score=work.evaluation.score if work.evaluation else None,
         featured=work.featured,
         draft=cat.visibility[work.id] is Visibility.DRAFT,

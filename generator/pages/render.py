@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from generator.model import TIER_LABELS
+from generator.pages.kit import KIT_UI
 from generator.pages.routes import Routes
 from generator.pages.wording import VIEW_ONLY, expiry_note
 
@@ -53,6 +54,7 @@ def _environment(templates_dir: Path) -> Environment:
         env.globals["VIEW_ONLY"] = VIEW_ONLY
         env.filters["expiry_note"] = expiry_note
         env.globals["TIER_LABELS"] = TIER_LABELS
+        env.globals["KIT_UI"] = KIT_UI
         _ENVIRONMENTS[folder] = env
     return _ENVIRONMENTS[folder]
 

@@ -49,6 +49,7 @@ ROUTES = {
     "dealer_meeting": "dealer-meetings/index.md",
     "hall_of_fame": "hall-of-fame/index.md",
     "finder": "finder/index.md",
+    "kit": "kit/index.md",  # the works come from the URL: kit/?works=a,b,c
     "tasks": "tasks/index.md",
     "task": "tasks/{id}.md",
     "insights": "insights/index.md",  # internal edition only

@@ -25,6 +25,7 @@ from generator.pages.cards import cards_for
 from generator.pages.collections import collection_pages, hub_pages
 from generator.pages.dashboard import dashboard_page
 from generator.pages.home import finder_page, home_page
+from generator.pages.kit import QR_VERSION, kit_files, kit_page, qr_svg
 from generator.pages.insights import insights_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
@@ -54,6 +55,7 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
     hall_of_fame_page,
     problem_pages,
     finder_page,
+    kit_page,
     task_pages,
     insights_page,
     dashboard_page,
@@ -137,6 +139,8 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
     out.data_files.update(search_data(inputs.catalog))
+    with DerivedCache(options.cache_dir) as cache:
+        out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))
     return out
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt  # noqa: F401 (doctest)
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
-from generator.model import USE_LABELS, Contributor, MediaItem, Reuse, Use, Work, is_remote
-from generator.model import default_credit_line as credit_line_of
-from generator.pages.cards import Count, Ref, WorkCard, expiry_days, type_counts
+from generator.model import USE_LABELS, MediaItem, Reuse, Rights, Use, Work, WorkType, is_remote  # noqa: F401 (doctest)
+from generator.pages.cards import Count, Ref, WorkCard, default_credit_line, expiry_days, type_counts  # noqa: F401 (re-exported)
+from generator.pages.wording import expiry_label
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
 from generator.pages.spec import LISTING, PageInputs, PageSpec
 
@@ -41,6 +42,7 @@ class WorkPage:
     scenarios: list[Ref]
     tags: list[Ref]
     credit_line: str
+    verdict: "Verdict"
     uses: list[UseRow]
     view_only: bool
     expires: str | None
@@ -61,6 +63,29 @@ class WorkPage:
     departments: list[str]  # labels; internal edition only
     draft: bool
     body: str  # sanitised HTML
+
+
+class Verdict(NamedTuple):
+    """The one line a work page opens with: may it be shown at a dealer meeting, and until when."""
+
+    ok: bool
+    text: str
+
+
+def rights_verdict(work: Work, internal: bool) -> Verdict:
+    """'✓ 可在经销商会议展示 · 授权至 2028-07-31' or '✗ 不可用于经销商会议' (the internal
+    edition adds training, the trainers' question).
+
+    >>> rights_verdict(Work("a", "", "t", WorkType.QA, dt.date(2026, 1, 1), (), Rights((Use.TRAINING,))), True).text
+    '✗ 不可用于经销商会议 · ✓ 可用于内部培训 · 长期有效'
+    """
+    uses = work.rights.uses
+    parts = ["✓ 可在经销商会议展示" if Use.DEALER_MEETING in uses else "✗ 不可用于经销商会议"]
+    if internal:
+        parts.append("✓ 可用于内部培训" if Use.TRAINING in uses else "✗ 不可用于内部培训")
+    if uses:
+        parts.append(expiry_label(work.rights.expires))
+    return Verdict(Use.DEALER_MEETING in uses, " · ".join(parts))
 
 
 @dataclass(frozen=True)
@@ -84,10 +109,6 @@ class ArchivePage:
     works: list[WorkCard]
 
 
-def default_credit_line(work: Work, contributors: dict[str, Contributor]) -> str:
-    return credit_line_of(contributors[c.contributor].name for c in work.credits)
-
-
 def image_view(src: str, caption: str) -> ImageView:
     if is_remote(src):
         return ImageView(src, src, src, caption, False)
@@ -109,7 +130,8 @@ def work_page(work: Work, inputs: PageInputs) -> WorkPage:
         models=[Ref(models[s].label, routes.url("model", slug=s)) for s in work.models],
         scenarios=[Ref(scenarios[s].label, routes.url("scenario", slug=s)) for s in work.scenarios],
         tags=[Ref(t, routes.url("tag", slug=cat.tags.slug(t))) for t in work.tags],
-        credit_line=work.rights.credit_line or default_credit_line(work, lib.contributors),
+        credit_line=inputs.cards[work.id].credit_line,
+        verdict=rights_verdict(work, cat.internal),
         uses=[UseRow(USE_LABELS[u], u in work.rights.uses) for u in Use],
         view_only=not work.rights.uses,
         expires=work.rights.expires.isoformat() if work.rights.expires else None,

@@ -44,6 +44,10 @@ from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, paren
 from generator.search.facets import FACETS
 
 _TAGS = re.compile(r"<[^>]+>")
+# The facets, and one filter the finder sets without showing it: its meeting date keeps
+# the works whose rights last until then.
+NO_EXPIRY = "never"
+FILTERS = (*FACETS, "expires")
 
 
 # A language code without a Pagefind stemmer or segmenter: our tokens stay as they are.
@@ -94,6 +98,8 @@ def search_records(inputs: PageInputs) -> list[dict]:
                 "credits": "、".join(f"{c.name}{c.role_note}" for c in card.credits),
                 "uses": " · ".join(card.uses) or VIEW_ONLY,
                 "expiring": expiry_note(card.expiry_days) if card.expiry_days is not None else "",
+                "expiry": card.expiry_label if work.rights.uses else "",
+                "id": work.id,
                 "score": str(card.score or ""),
                 "text": " ".join(f"{work.title}\n{work.summary if work.summary_given else ''}\n{text}".split()),
             },
@@ -113,8 +119,9 @@ def _filters(work: Work, cat: Catalog) -> dict[str, list[str]]:
         "contributor": list(dict.fromkeys(work.contributor_ids)),
         "use": [u.value for u in Use if u in work.rights.uses] or ["none"],
         "year": [str(work.year)],
+        "expires": [work.rights.expires.isoformat() if work.rights.expires else NO_EXPIRY],
     }
-    return {k: values[k] for k in FACETS if values[k]}
+    return {k: values[k] for k in FILTERS if values[k]}
 
 
 def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
@@ -266,7 +273,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
     """
     import json
 
-    names = FACETS
+    names = FILTERS
     dicts: dict[str, dict[str, int]] = {n: {} for n in names}
     rows, cards = [], []
     for record in records:
@@ -276,7 +283,7 @@ def finder_data(records: list[dict]) -> dict[str, bytes]:
             codes.append([table.setdefault(v, len(table)) for v in record["filters"].get(name, [])])
         rows.append([record["sort"]["date"], int(record["sort"]["score"] or 0), *codes])
         m = record["meta"]
-        cards.append([record["url"], m["title"], m["type"], m["date"], m["credits"], m["uses"], m["expiring"], m["score"], m["image"]])
+        cards.append([record["url"], m["title"], m["type"], m["date"], m["credits"], m["uses"], m["expiring"], m["score"], m["image"], m["expiry"], m["id"]])
     dump = lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # noqa: E731
     files = {"finder/data/facets.json": dump({"facets": list(names), "values": {n: list(t) for n, t in dicts.items()},
                                                "rows": rows, "shard": CARD_SHARD})}

@@ -1,7 +1,7 @@
 """The facets works are filtered and counted by, in the order the finder shows them.
 
 One list for the whoosh index, `koc search`, the Pagefind records, the
-finder's compact data and its form (whose selects `finder.js` reads).
+finder's compact data and its form (whose filters `finder.js` reads).
 """
 
 FACET_LABELS = {
