@@ -86,11 +86,11 @@ def new_context(browser, base, **kw):
 
 
 def kit_ready(pg, n):
-    pg.wait_for_function(f"document.getElementById('koc-kit').dataset.count === '{n}'", timeout=15000)
+    pg.wait_for_function(f"document.getElementById('koc-kit').dataset.count === '{n}'", timeout=45000)
 
 
 def finder_ready(pg):
-    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=15000)
+    pg.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=45000)
 
 
 def test_a_kit_gathered_from_the_finder_and_a_work_page_is_a_link(browser, edition):
@@ -369,7 +369,7 @@ def test_kit_parts_have_no_serious_accessibility_violations(browser, edition, vi
     for kind, url in pages.items():
         pg.goto(base + url)
         if kind.endswith("kit"):
-            pg.wait_for_function("document.getElementById('koc-kit').dataset.count !== undefined", timeout=15000)
+            pg.wait_for_function("document.getElementById('koc-kit').dataset.count !== undefined", timeout=45000)
         if kind == "finder":
             finder_ready(pg)
             pg.click("[data-facet=scenario] > summary")
