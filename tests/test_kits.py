@@ -280,6 +280,8 @@ def test_copy_buttons_on_a_work_page(browser, edition):
 
 def pdf_text(pg, path: Path, layout: bool = True) -> tuple[str, str]:
     """pdfinfo's report and pdftotext's text; `layout=False` reads columns one after the other."""
+    if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        pytest.skip("pdftotext/pdfinfo (poppler-utils) are not installed; .ci/run installs them")
     pg.emulate_media(media="print")
     pg.pdf(path=str(path), prefer_css_page_size=True)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
