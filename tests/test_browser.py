@@ -18,15 +18,13 @@ import pytest
 
 from conftest import CONTRIBUTORS, build, work, write_library
 
-CHROMIUM = Path("/usr/bin/chromium")
+from chromium import ARGS, CHROMIUM  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 DEALER = {"uses": ["training", "dealer_meeting"], "expires": None}
 
 WORKS = {

@@ -370,9 +370,7 @@ def test_the_sites_own_404_page(server, editions):
 # -- the policy in a browser ------------------------------------------------------------------
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+from chromium import ARGS, CHROMIUM  # noqa: E402
 # Recorded before any page script runs, in every frame.
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

@@ -20,15 +20,13 @@ import pytest
 
 from demo_build import MANIFEST_AS_OF, demo_project
 
-CHROMIUM = Path("/usr/bin/chromium")
+from chromium import ARGS, CHROMIUM  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 SITE_URLS = {"internal": "https://koc.example.com/", "dealer": "https://dealer.koc.example.com/"}
 NAV_LABELS = ("全部作品", "使用场景", "名人堂", "编辑指南")
 CONTROL_LABELS = ("复制全部署名", "打印 / 存为 PDF", "清空资料包", "加入资料包", "会议日期", "排序", "上移", "移除")
