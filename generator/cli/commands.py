@@ -58,6 +58,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from generator.mkdocs_adapter.engine import EngineUnavailable, use_engine
+
+    try:
+        # Before anything imports mkdocs: ProperDocs redirects those imports to itself.
+        use_engine(args.engine)
+    except EngineUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _show_mkdocs_log(name=args.engine)
     from mkdocs.exceptions import MkDocsException
 
     from generator.publish.build import PublishError, build_site
@@ -315,6 +324,7 @@ def _date(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from generator.mkdocs_adapter.engine import DEFAULT_ENGINE, ENGINES
     from generator.search.query import SORTS
 
     parser = argparse.ArgumentParser(prog="koc", description="KOC 作品库：校验内容、生成站点、检索作品")
@@ -337,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     edition(p)
     p.add_argument("--site-dir", help="输出目录，默认 site/")
     p.add_argument("--strict", action="store_true", help="MkDocs 的警告也视为失败")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help="构建引擎：mkdocs（默认，MkDocs 1.6）或 properdocs（MkDocs 1.x 的维护分支，需安装 .[properdocs]）")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="本地预览，内容修改后自动重建（默认显示草稿）")
@@ -403,8 +415,14 @@ class _StderrHandler(logging.Handler):
         print(f"{record.levelname}: {message}", file=sys.stderr)
 
 
-def _show_mkdocs_log(level=logging.WARNING) -> None:
-    logger = logging.getLogger("mkdocs")
+def _show_mkdocs_log(level=logging.WARNING, name: str = "mkdocs") -> None:
+    """Print the engine's log (`mkdocs`, or `properdocs`, which then also carries the plugins' `mkdocs.*` log)."""
+    for other in ("mkdocs", "properdocs"):
+        if other != name:
+            theirs = logging.getLogger(other)
+            for handler in [h for h in theirs.handlers if isinstance(h, _StderrHandler)]:
+                theirs.removeHandler(handler)
+    logger = logging.getLogger(name)
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler(level)
         logger.addHandler(handler)
