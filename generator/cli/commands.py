@@ -124,10 +124,21 @@ def cmd_export(args) -> int:
     except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
+    allowed = [opts.content_dir / "media", opts.cache_dir / "images"]
+    extra = None
+    if args.with_config:
+        from generator.mkdocs_adapter.config import _raw_config
+        from generator.publish.export_project import project_files
+
+        # The hand-written pages and theme overrides come from the templates folder too.
+        raw = _raw_config(opts.project_dir / "mkdocs.yml")
+        extra = project_files(opts, raw, set(sources.pages))
+        allowed += [opts.project_dir / raw.get("docs_dir", "docs"), opts.templates_dir]
+        if (raw.get("theme") or {}).get("custom_dir"):
+            allowed.append(opts.project_dir / raw["theme"]["custom_dir"])
     with sources:
         try:
-            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir,
-                             [opts.content_dir / "media", opts.cache_dir / "images"])
+            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir, allowed, extra)
         except OutputRefused as exc:
             print(str(exc), file=sys.stderr)
             return 2
@@ -135,6 +146,8 @@ def cmd_export(args) -> int:
             print(str(exc), file=sys.stderr)
             return 1
     print(f"已导出 {n} 个页面到 {args.dir}（{AUDIENCE_LABELS[opts.audience]}）", file=sys.stderr)
+    if args.with_config:
+        print(f"在 {args.dir} 中运行 zensical build（或 mkdocs build / properdocs build）即可构建站点", file=sys.stderr)
     return 0
 
 
@@ -360,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="把生成的页面写成 Markdown 文件（供其他引擎构建）；只写入空目录或之前同版本的导出目录")
     p.add_argument("dir")
     edition(p)
+    p.add_argument("--with-config", action="store_true",
+                   help="同时写出 mkdocs.yml（不含 koc 插件）与主题覆盖：页面放在 DIR/docs/，DIR 可直接用 zensical build 构建")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("search", help="全文检索作品（中文分词，支持筛选与分面统计）")

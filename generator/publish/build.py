@@ -126,14 +126,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protected: dict[Path, str], project: Path,
-                 allowed_roots: list[Path]) -> int:
+                 allowed_roots: list[Path], project_files: list[tuple[str, Path | bytes]] | None = None) -> int:
     """Write every generated page as Markdown, and the media it uses, into `out_dir`, replacing it.
 
+    With `project_files` (`export_project.project_files`) the pages go to `docs/`
+    and those files (mkdocs.yml, hand-written pages, overrides) beside them.
     Every file is checked before anything is written: a target outside the
     export folder or an asset from outside `allowed_roots` refuses the export.
     """
     target = guard_target(out_dir, kind, protected, project)
-    files = _export_plan(sources, allowed_roots)
+    docs = "docs" if project_files is not None else ""
+    files = _export_plan(sources, allowed_roots, docs, project_files or [])
     sweep_publish_leftovers(target)
     tmp = work_folder(target)
     _make_work_folder(tmp, target)
@@ -146,7 +149,7 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
             else:
                 dest.write_bytes(payload)
         if sources.search_job is not None:
-            sources.search_job.write(tmp)
+            sources.search_job.write(tmp / docs)
         if sources.index_job is not None:
             sources.index_job.wait()
         kind.write_marker(tmp)
@@ -157,23 +160,28 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
     return len(sources.pages)
 
 
-def _export_plan(sources: SiteSources, allowed_roots: list[Path]) -> list[tuple[str, Path | bytes]]:
-    """(relative path, source file or bytes) for every exported file; `OutputRefused` if any is unsafe."""
+def _export_plan(sources: SiteSources, allowed_roots: list[Path], docs: str = "",
+                 extra: list[tuple[str, Path | bytes]] = ()) -> list[tuple[str, Path | bytes]]:
+    """(relative path, source file or bytes) for every exported file (the site's under `docs`,
+    then `extra`); `OutputRefused` if any is unsafe."""
     roots = [Path(os.path.realpath(r)) for r in allowed_roots]
     plan: list[tuple[str, Path | bytes]] = []
     bad = []
     items = [(p, text.encode("utf-8")) for p, text in sources.pages.items()]
     items += [(p, Path(src)) for p, src in sources.assets.items()]
     items += list(sources.data_files.items())
-    for path, payload in items:
+    # Each path stays inside its own folder: the site's inside `docs`, the others inside the export.
+    items = [(docs, p, payload) for p, payload in items] + [("", p, payload) for p, payload in extra]
+    for folder, path, payload in items:
         rel = os.path.normpath(path)
         if os.path.isabs(path) or rel == ".." or rel.startswith(".." + os.sep) or rel == ".":
             bad.append(f"{path}（目标在导出目录之外）")
             continue
+        rel = os.path.join(folder, rel) if folder else rel
         if isinstance(payload, Path):
             real = Path(os.path.realpath(payload))
             if not any(real.is_relative_to(root) for root in roots) or not real.is_file():
-                bad.append(f"{path}（源文件不在 content/media/ 之内：{payload}）")
+                bad.append(f"{path}（源文件不在允许的目录之内：{payload}）")
                 continue
             payload = real
         plan.append((rel, payload))
