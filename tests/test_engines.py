@@ -29,8 +29,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
-from demo_build import MANIFEST_AS_OF, build_demo, demo_project
+from demo_build import MANIFEST_AS_OF, build_demo
 
 # A build that hangs is a failure, not a stuck CI run (a guard, not a performance target).
 BUILD_TIMEOUT = 600
@@ -68,21 +69,27 @@ def _text(node) -> str:
     return " ".join(node.get_text(" ").split())
 
 
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
 def site_facts(site: Path) -> dict[str, PageFacts]:
     """Page path → what the comparison looks at, for every HTML page of a built site."""
     facts = {}
     for path in sorted(site.rglob("*.html")):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        text = path.read_text(encoding="utf-8")
+        title = _TITLE.search(text)
+        # The page's own content: the theme's chrome around it (navigation, header) is the engine's
+        # business. Parsing only that part also keeps the comparison quick.
+        start, end = text.find('<div class="md-content"'), text.rfind("</main>")
+        soup = BeautifulSoup(text[start:end] if 0 <= start < end else text, "html.parser")
         credits = ()
         box = soup.select_one(".koc-credit-box")
         if box is not None:
             credits = tuple(f"{_text(li)} → {li.a['href'] if li.a else ''}" for li in box.select("li"))
             credits += tuple(_text(p) for p in box.select(".koc-credit-text"))
-        # The page's own content: the theme's chrome around it (navigation, header) is the engine's business.
-        content = soup.select_one(".md-content") or soup.body or soup
-        links = {_site_path(site, path, a["href"]) for a in content.select("a[href]")}
-        facts[path.relative_to(site).as_posix()] = PageFacts(_text(soup.title) if soup.title else "", credits,
-                                                             frozenset(link for link in links if link))
+        links = {_site_path(site, path, a["href"]) for a in soup.select("a[href]")}
+        facts[path.relative_to(site).as_posix()] = PageFacts(" ".join(html.unescape(title.group(1)).split()) if title else "",
+                                                             credits, frozenset(link for link in links if link))
     return facts
 
 
@@ -142,7 +149,8 @@ def reference(tmp_path_factory):
 
 def _compare(reference, site: Path, name: str) -> None:
     _, _, ref_facts = reference
-    assert not unresolved_links(site), f"links of the {name} build that resolve nowhere:\n" + "\n".join(unresolved_links(site)[:20])
+    missing = unresolved_links(site)
+    assert not missing, f"links of the {name} build that resolve nowhere:\n" + "\n".join(missing[:20])
     facts = site_facts(site)
     # Stubs (rights expired, withdrawn) credit no one; every other work page does.
     credited = [p for p in facts if p.startswith("works/") and facts[p].credits]
@@ -188,6 +196,26 @@ def test_exported_project_builds_the_same_site_without_the_plugin(reference, exp
     # The edition banner and the as-of date come from the exported config, not the plugin.
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "内部版 · 请勿外传" in home and "数据截至 2026-06-01" in home
+
+
+@pytest.mark.slow
+def test_exported_project_of_the_dealer_edition_holds_only_its_pages(tmp_path):
+    from conftest import koc, write_library
+
+    project = write_library(tmp_path / "p")
+    out = tmp_path / "out"
+    assert koc("export", str(out), "--with-config", "--audience", "dealer", "--as-of", MANIFEST_AS_OF, project=project) == 0
+    config = yaml.safe_load((out / "mkdocs.yml").read_text(encoding="utf-8"))
+    nav = [next(iter(entry.values())) for entry in config["nav"]]
+    assert "index.md" in nav and "about.md" in nav
+    # Internal-only pages: neither generated (insights, dashboard) nor copied (the editors' guide), nor in the nav.
+    assert not {"insights/index.md", "dashboard/index.md", "guide/index.md"} & set(nav)
+    assert not (out / "docs/guide").exists() and not (out / "docs/insights").exists()
+    assert config["extra"]["koc"] == {"audience": "dealer", "edition": "经销商版", "as_of": MANIFEST_AS_OF,
+                                      "drafts": False, "problems": []}
+    assert config["plugins"] == [] and config["docs_dir"] == "docs" and config["theme"]["custom_dir"] == "overrides"
+    assert (out / "overrides/main.html").is_file() and (out / "docs/works/2026-camping-video.md").is_file()
+    assert (out / "docs/pagefind/pagefind-entry.json").is_file() and (out / ".koc-export").is_file()
 
 
 @pytest.mark.slow

@@ -126,17 +126,14 @@ def cmd_export(args) -> int:
         return 1
     allowed = [opts.content_dir / "media", opts.cache_dir / "images"]
     extra = None
-    if args.with_config:
-        from generator.mkdocs_adapter.config import _raw_config
-        from generator.publish.export_project import project_files
-
-        # The hand-written pages and theme overrides come from the templates folder too.
-        raw = _raw_config(opts.project_dir / "mkdocs.yml")
-        extra = project_files(opts, raw, set(sources.pages))
-        allowed += [opts.project_dir / raw.get("docs_dir", "docs"), opts.templates_dir]
-        if (raw.get("theme") or {}).get("custom_dir"):
-            allowed.append(opts.project_dir / raw["theme"]["custom_dir"])
     with sources:
+        if args.with_config:
+            from generator.mkdocs_adapter.config import _raw_config
+            from generator.publish.export_project import project_files
+
+            # mkdocs.yml for the export, and the hand-written pages and theme overrides it copies.
+            extra, folders = project_files(opts, _raw_config(opts.project_dir / "mkdocs.yml"), set(sources.pages))
+            allowed += folders
         try:
             n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir, allowed, extra)
         except OutputRefused as exc:

@@ -56,14 +56,16 @@ def _internal_only(path: str, internal: tuple[str, ...]) -> bool:
     return any(path == p or (p.endswith("/") and path.startswith(p)) for p in internal)
 
 
-def project_files(options: Options, raw_config: dict, page_paths: set[str]) -> list[tuple[str, Path | bytes]]:
+def project_files(options: Options, raw_config: dict, page_paths: set[str]) -> tuple[list[tuple[str, Path | bytes]], list[Path]]:
     """(path inside DIR, source file or bytes) of mkdocs.yml, the hand-written pages and the
-    overrides; the generated pages go to `docs/` beside them (the caller writes those).
+    overrides, and the folders those files come from; the generated pages go to `docs/`
+    beside them (the caller writes those).
 
     `raw_config` is the project's mkdocs.yml as read; `page_paths` the generated pages' paths.
     """
     project = options.project_dir
     docs_dir = project / raw_config.get("docs_dir", "docs")
+    sources = [docs_dir]
     handwritten = {p: f for p, f in _files_under(docs_dir).items()
                    if p not in page_paths and not (options.audience is Audience.DEALER
                                                    and _internal_only(p, options.internal_pages))}
@@ -71,6 +73,7 @@ def project_files(options: Options, raw_config: dict, page_paths: set[str]) -> l
     overrides = {}
     if theme.get("custom_dir"):
         overrides = _files_under(project / theme["custom_dir"])
+        sources.append(project / theme["custom_dir"])
         theme["custom_dir"] = OVERRIDES
 
     written = page_paths | set(handwritten)
@@ -93,4 +96,4 @@ def project_files(options: Options, raw_config: dict, page_paths: set[str]) -> l
     files: list[tuple[str, Path | bytes]] = [(CONFIG, text.encode("utf-8"))]
     files += [(f"{DOCS}/{p}", f) for p, f in sorted(handwritten.items())]
     files += [(f"{OVERRIDES}/{p}", f) for p, f in sorted(overrides.items())]
-    return files
+    return files, sources
