@@ -258,3 +258,12 @@ def test_properdocs_is_refused_once_mkdocs_is_loaded(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "mkdocs", types.ModuleType("mkdocs"))
     assert main(["build", "--engine", "properdocs"]) == 2
     assert "已加载 MkDocs" in capsys.readouterr().err
+
+
+def test_properdocs_missing_is_named(monkeypatch, capsys):
+    from generator.cli import main
+
+    monkeypatch.delitem(sys.modules, "mkdocs", raising=False)
+    monkeypatch.setitem(sys.modules, "properdocs.replacement", None)  # what an absent package gives: ImportError
+    assert main(["build", "--engine", "properdocs"]) == 2
+    assert "未安装 ProperDocs" in capsys.readouterr().err
