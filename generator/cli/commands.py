@@ -124,7 +124,6 @@ def cmd_export(args) -> int:
     except ContentError as exc:
         print_problems(exc.problems, "text", sys.stderr)
         return 1
-    allowed = [opts.content_dir / "media", opts.cache_dir / "images"]
     extra = None
     with sources:
         if args.with_config:
@@ -132,10 +131,10 @@ def cmd_export(args) -> int:
             from generator.publish.export_project import project_files
 
             # mkdocs.yml for the export, and the hand-written pages and theme overrides it copies.
-            extra, folders = project_files(opts, _raw_config(opts.project_dir / "mkdocs.yml"), set(sources.pages))
-            allowed += folders
+            extra = project_files(opts, _raw_config(opts.project_dir / "mkdocs.yml"), set(sources.pages))
         try:
-            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir, allowed, extra)
+            n = export_pages(sources, Path(args.dir), kind, protected, opts.project_dir,
+                             [opts.content_dir / "media", opts.cache_dir / "images"], extra)
         except OutputRefused as exc:
             print(str(exc), file=sys.stderr)
             return 2

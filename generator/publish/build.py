@@ -126,17 +126,18 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protected: dict[Path, str], project: Path,
-                 allowed_roots: list[Path], project_files: list[tuple[str, Path | bytes]] | None = None) -> int:
+                 allowed_roots: list[Path], project_files: tuple[list[tuple[str, Path | bytes]], list[Path]] | None = None) -> int:
     """Write every generated page as Markdown, and the media it uses, into `out_dir`, replacing it.
 
-    With `project_files` (`export_project.project_files`) the pages go to `docs/`
-    and those files (mkdocs.yml, hand-written pages, overrides) beside them.
+    With `project_files` (files and the folders they may come from, as
+    `export_project.project_files` gives them) the pages go to `docs/` and those
+    files (mkdocs.yml, hand-written pages, overrides) beside them.
     Every file is checked before anything is written: a target outside the
     export folder or an asset from outside `allowed_roots` refuses the export.
     """
     target = guard_target(out_dir, kind, protected, project)
     docs = "docs" if project_files is not None else ""
-    files = _export_plan(sources, allowed_roots, docs, project_files or [])
+    files = _export_plan(sources, allowed_roots, docs, *(project_files or ([], [])))
     sweep_publish_leftovers(target)
     tmp = work_folder(target)
     _make_work_folder(tmp, target)
@@ -161,18 +162,19 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
 
 
 def _export_plan(sources: SiteSources, allowed_roots: list[Path], docs: str = "",
-                 extra: list[tuple[str, Path | bytes]] = ()) -> list[tuple[str, Path | bytes]]:
+                 extra: list[tuple[str, Path | bytes]] = (), extra_roots: list[Path] = ()) -> list[tuple[str, Path | bytes]]:
     """(relative path, source file or bytes) for every exported file (the site's under `docs`,
-    then `extra`); `OutputRefused` if any is unsafe."""
-    roots = [Path(os.path.realpath(r)) for r in allowed_roots]
+    then `extra`, each copied only from its own folders); `OutputRefused` if any is unsafe."""
+    site_roots = [Path(os.path.realpath(r)) for r in allowed_roots]
+    own_roots = [Path(os.path.realpath(r)) for r in extra_roots]
     plan: list[tuple[str, Path | bytes]] = []
     bad = []
     items = [(p, text.encode("utf-8")) for p, text in sources.pages.items()]
     items += [(p, Path(src)) for p, src in sources.assets.items()]
     items += list(sources.data_files.items())
     # Each path stays inside its own folder: the site's inside `docs`, the others inside the export.
-    items = [(docs, p, payload) for p, payload in items] + [("", p, payload) for p, payload in extra]
-    for folder, path, payload in items:
+    items = [(docs, site_roots, p, payload) for p, payload in items] + [("", own_roots, p, payload) for p, payload in extra]
+    for folder, roots, path, payload in items:
         rel = os.path.normpath(path)
         if os.path.isabs(path) or rel == ".." or rel.startswith(".." + os.sep) or rel == ".":
             bad.append(f"{path}（目标在导出目录之外）")
