@@ -102,9 +102,11 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         if source:
             raw.collections.append(source)
 
-    paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
-    if only is not None:
-        paths = [p for p in paths if p.resolve() in only]
+    if only is None:
+        paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    else:  # no listing of the whole folder: at 50,000 works that alone takes seconds
+        works_dir = content_dir / "works"
+        paths = sorted(p for p in only if p.is_relative_to(works_dir) and p.is_file() and p.suffix.lower() in (".md", ".markdown"))
     paths = [p for p in paths if inside(p)]
     for work, found in _read_works([(p, rel(p)) for p in paths], cache_dir):
         raw.problems.extend(found)

@@ -87,7 +87,8 @@ def finder_data(records: list[dict], labels: dict[str, dict[str, str]]) -> dict[
     files: dict[str, bytes] = {}
     facets = []
     for f in FACETS:
-        entry = {"key": f, "label": FACET_LABELS[f]}
+        # "single": no work holds two values, so counts under several of them add up.
+        entry = {"key": f, "label": FACET_LABELS[f], "single": all(len(codes[f]) <= 1 for codes in row_codes)}
         names = [labels.get(f, {}).get(v, v) for v in values[f]]
         counts = [len(p) for p in postings[f]]
         listing = {"values": values[f], "labels": names, "counts": counts}

@@ -86,7 +86,7 @@ if (root) {
     cardShard = meta.cards;
     FACETS = meta.facets.map((f) => f.key);
     for (const f of meta.facets) {
-      info[f.key] = { label: f.label };
+      info[f.key] = { label: f.label, single: f.single };
       if (f.values) know(f.key, f);
       const group = fill(facetSlot.content.firstElementChild.cloneNode(true), { key: f.key, label: f.label });
       facetSlot.before(group);
@@ -243,10 +243,13 @@ if (root) {
       return counts;
     };
     if (!others.length && !s.meeting) return info[f].counts ? named(info[f].counts) : null;
-    if (others.length === 1 && others[0][1].length === 1 && !s.meeting) {
-      const pairs = (await valueFile(others[0][0], others[0][1][0])).counts[f] || [];
+    // One other facet: its value's counts, or the sum over its values when no work holds two of them.
+    if (others.length === 1 && !s.meeting && (others[0][1].length === 1 || info[others[0][0]].single)) {
       const byCode = new Map();
-      for (let i = 0; i < pairs.length; i += 2) byCode.set(pairs[i], pairs[i + 1]);
+      for (const found of await Promise.all(others[0][1].map((v) => valueFile(others[0][0], v)))) {
+        const pairs = found.counts[f] || [];
+        for (let i = 0; i < pairs.length; i += 2) byCode.set(pairs[i], (byCode.get(pairs[i]) || 0) + pairs[i + 1]);
+      }
       return named(byCode);
     }
     if (!open) return null;
