@@ -43,18 +43,21 @@ def measure_site(site: Path, visits: list[str]) -> list[dict]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for visit in visits:
-            page = browser.new_page()
+            # A fresh context each time: a first visit, with nothing in the browser's cache.
+            context = browser.new_context()
+            page = context.new_page()
             rows = []
-            page.on("requestfinished", lambda r: rows.append((r.url, r.sizes()["responseBodySize"])))
+            page.on("requestfinished", lambda r, rows=rows: rows.append((r.url, r.sizes()["responseBodySize"])))
             start = time.perf_counter()
             page.goto(f"{base}finder/?{visit}")
             page.wait_for_function("document.getElementById('koc-finder').dataset.total !== undefined", timeout=60000)
             ms = round((time.perf_counter() - start) * 1000)
+            page.wait_for_load_state("networkidle")  # every request's event has reached us
             data = [(u, n) for u, n in rows if "/finder/data/" in u]
             out.append({"visit": visit or "(none)", "results": int(page.get_attribute("#koc-finder", "data-total")),
                         "data_files": len(data), "data_bytes": sum(n for _, n in data), "all_bytes": sum(n for _, n in rows),
                         "pagefind_requests": sum(1 for u, _ in rows if "/pagefind/" in u), "ms": ms})
-            page.close()
+            context.close()
         browser.close()
     httpd.shutdown()
     return out
