@@ -169,6 +169,23 @@ def test_first_results_transfer_little(browser, server):
     assert elapsed < 10  # generous: a sanity bound, the real figure is in bench/
 
 
+def test_a_filter_only_visit_fetches_the_data_of_its_values_not_the_whole_facet_data(pg, server):
+    urls = []
+    pg.on("requestfinished", lambda r: urls.append(r.url))
+    pg.goto(server + "finder/?type=video&scenario=family-weekend")
+    finder_ready(pg)
+    data = sorted(u.split("/finder/data/", 1)[1] for u in urls if "/finder/data/" in u)
+    # The facet list and counts without filters, the two chosen values' works and counts, one card file.
+    assert data == ["cards-0.json", "facets.json", "scenario/family-weekend.json", "type/video.json"], data
+    # Model counts under both filters need every model's works: fetched only once that list is opened.
+    assert not any(option.endswith("）") for option in option_counts(pg, "model").values())
+    pg.click("[data-facet=model] > summary")
+    pg.wait_for_function("[...document.querySelectorAll('[data-facet=model] .koc-finder__count')].length === 2")
+    assert any(u.endswith("finder/data/model/all.json") for u in urls)
+    # Within 周末亲子出游 videos: one on the L7, one on the S5.
+    assert option_counts(pg, "model") == {"xingtu-l7": "星途L7（1）", "xingtu-s5": "星途S5 EV（1）"}
+
+
 def test_phone_width_header_search(browser, server):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server)

@@ -300,5 +300,12 @@ def test_finder_page_works_without_javascript(site):
     fallback = soup.find("noscript")
     links = {a["href"] for a in fallback.find_all("a")}
     assert {"../scenarios/", "../models/", "../tags/", "../training/", "../dealer-meetings/"} <= links
-    labels = json.loads(soup.find("script", id="koc-finder-labels").string)
-    assert labels["scenario"]["family-weekend"] == "周末亲子出游" and labels["type"]["video"] == "视频"
+    # The filters' values and their names come from the finder's data, not from the page.
+    facets = {f["key"]: f for f in json.loads((site / "finder/data/facets.json").read_text(encoding="utf-8"))["facets"]}
+    assert list(facets) == ["type", "scenario", "model", "use", "year", "contributor", "tag"]
+    scenario = facets["scenario"]
+    assert scenario["labels"][scenario["values"].index("family-weekend")] == "周末亲子出游"
+    assert facets["type"]["labels"][facets["type"]["values"].index("video")] == "视频"
+    # The result card is the listings' card with markers, for finder.js to fill.
+    card = soup.find("template", id="koc-finder-card")
+    assert card is not None and "@title@" in card.decode_contents() and card.select_one(".koc-card-title a[href='#@url@']")

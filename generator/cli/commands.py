@@ -44,14 +44,13 @@ def print_problems(problems: list[Problem], fmt: str = "text", out=None) -> None
 
 
 def cmd_check(args) -> int:
-    from generator.content.check import check_library
+    from generator.content.check_cache import check_with_cache
 
-    checked = check_library(_options(args))
-    print_problems(checked.problems, args.format)
-    errors = sum(p.severity == "error" for p in checked.problems)
-    warnings = len(checked.problems) - errors
+    problems, works = check_with_cache(_options(args))
+    print_problems(problems, args.format)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
     if args.format == "text":
-        works = len(checked.library.works)
         print(f"检查完成：{works} 件作品，{errors} 个错误，{warnings} 个警告。", file=sys.stderr)
     failed = errors or (args.strict and warnings)
     return 1 if failed else 0

@@ -54,10 +54,13 @@ class RawLibrary:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: Path | None = None) -> RawLibrary:
+def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: Path | None = None,
+                 only: set[Path] | None = None) -> RawLibrary:
     """Read every source file once. Paths in problems are relative to the project.
 
     With `cache_dir`, parsed works are also kept across runs, by content hash.
+    With `only` (resolved paths), of the works only those are read (`check_cache`
+    re-checks the works saved since the last check).
     """
     content_dir = Path(content_dir).resolve()
     base = Path(project_dir).resolve() if project_dir else content_dir.parent
@@ -99,7 +102,11 @@ def load_library(content_dir: Path, project_dir: Path | None = None, cache_dir: 
         if source:
             raw.collections.append(source)
 
-    paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    if only is None:
+        paths = [p for p in sorted((content_dir / "works").rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown")]
+    else:  # no listing of the whole folder: at 50,000 works that alone takes seconds
+        works_dir = content_dir / "works"
+        paths = sorted(p for p in only if p.is_relative_to(works_dir) and p.is_file() and p.suffix.lower() in (".md", ".markdown"))
     paths = [p for p in paths if inside(p)]
     for work, found in _read_works([(p, rel(p)) for p in paths], cache_dir):
         raw.problems.extend(found)

@@ -14,13 +14,23 @@ import hashlib
 from pathlib import Path
 
 
+# The pages last written to each folder by this process: a save compares the new sources
+# with these in memory instead of reading thousands of files back from disk.
+_WRITTEN: dict[Path, tuple[str, dict[str, str]]] = {}
+
+
 def materialise(pages: dict[str, str], folder: Path, salt: str) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = folder / ".salt"
     fresh = not stamp.exists() or stamp.read_text() != salt
+    last_salt, last = _WRITTEN.get(folder, (None, {}))
+    known = last if last_salt == salt and not fresh else {}
     paths = {}
     for path, text in pages.items():
         target = folder / path
+        if known.get(path) == text and target.exists():
+            paths[path] = target
+            continue
         if fresh or not target.exists() or target.read_text(encoding="utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
@@ -29,6 +39,7 @@ def materialise(pages: dict[str, str], folder: Path, salt: str) -> dict[str, Pat
         if old.relative_to(folder).as_posix() not in pages:
             old.unlink()
     stamp.write_text(salt)
+    _WRITTEN[folder] = (salt, pages)
     return paths
 
 

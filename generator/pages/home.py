@@ -7,8 +7,6 @@ from typing import Iterator, NamedTuple
 
 from generator.pages.cards import Count, Ref, WorkCard, term_refs, type_counts
 from generator.pages.spec import LISTING, PageInputs, PageSpec
-from generator.search.bundle import filter_labels
-from generator.search.facets import FACET_LABELS
 
 FEATURED_ON_HOME = 6
 LATEST_ON_HOME = 8
@@ -32,11 +30,42 @@ class HomePage:
     types: list[Count]
 
 
+class Marker(int):
+    """A number in a template the finder fills: true for the template's conditions, printed `@name@`.
+
+    >>> f"评分 {Marker('score')}/5"
+    '评分 @score@/5'
+    """
+
+    def __new__(cls, name: str, value: int = 1):
+        marker = super().__new__(cls, value)
+        marker.name = name
+        return marker
+
+    def __str__(self) -> str:
+        return f"@{self.name}@"
+
+    __html__ = __str__
+
+
+# The listings' own card, with a marker in each field: the finder's results are clones of it
+# (finder.js fills the markers and drops the parts a work lacks), so the card is written once.
+CARD_SLOTS = WorkCard(
+    id="@id@", url="#@url@", title="@title@", type="@kind@", type_label="@type@", date="@date@", summary="@summary@",
+    cover="#@cover@", credits=(), uses=("@use@",), expires=None, expiry_label="@expiry@", expiry_days=Marker("days"),
+    credit_line="", score=Marker("score", 5), featured=False, draft=False,
+)
+# Its rights when the work may be used for nothing.
+NO_USES_SLOTS = WorkCard(**{**CARD_SLOTS.__dict__, "uses": ()})
+# One filter of the finder's form; finder.js makes one per facet of `finder/data/facets.json`.
+FACET_SLOTS = {"key": "@key@", "label": "@label@"}
+
+
 @dataclass(frozen=True)
 class FinderPage:
-    facets: tuple[tuple[str, str], ...]  # (facet, label) in the order of the filters
-    total: int
-    labels: dict[str, dict[str, str]]  # facet -> value -> display name
+    card: WorkCard
+    no_uses: WorkCard
+    facet: dict[str, str]
 
 
 def home_page(inputs: PageInputs) -> Iterator[PageSpec]:
@@ -61,5 +90,5 @@ def home_page(inputs: PageInputs) -> Iterator[PageSpec]:
 
 
 def finder_page(inputs: PageInputs) -> Iterator[PageSpec]:
-    page = FinderPage(tuple(FACET_LABELS.items()), len(inputs.catalog.listed), filter_labels(inputs.catalog))
+    page = FinderPage(CARD_SLOTS, NO_USES_SLOTS, FACET_SLOTS)
     yield PageSpec(inputs.routes.source("finder"), "finder.md.j2", "案例查找", page, dict(LISTING, hide=["navigation", "toc"]))

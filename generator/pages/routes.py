@@ -91,7 +91,7 @@ class Routes:
 
     def link(self, target: str, src_path: str) -> str:
         """A site URL (page, media file or asset) as a link from the page `src_path`;
-        a remote URL stays as it is."""
-        if urlsplit(target).scheme:
+        a remote URL, or a place on the same page ("#top"), stays as it is."""
+        if urlsplit(target).scheme or target.startswith("#"):
             return target
         return self.root(src_path) + target

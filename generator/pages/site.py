@@ -36,9 +36,10 @@ from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
-from generator.search.bundle import SearchBundleJob, finder_data, search_data, search_records
+from generator.search.bundle import SearchBundleJob, filter_labels, search_data, search_records
 from generator.search.collections import run_collections
 from generator.search.edition_index import index_documents
+from generator.search.finder_data import finder_data
 from generator.search.index import SyncReport
 from generator.search.index_job import IndexJob
 
@@ -137,7 +138,7 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
     out.assets = page_assets(inputs)
     records = search_records(inputs)
     out.search_job = SearchBundleJob(records)
-    out.data_files.update(finder_data(records))
+    out.data_files.update(finder_data(records, filter_labels(inputs.catalog)))
     out.data_files.update(search_data(inputs.catalog))
     with DerivedCache(options.cache_dir) as cache:
         out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))

@@ -7,7 +7,7 @@ Adding a page kind takes a producer (listed in `generator.pages.site.PRODUCERS`)
 a template in `site_templates/pages/` and a route in `generator.pages.routes.ROUTES`.
 
 Example:
-    >>> spec = PageSpec("finder/index.md", "finder.md.j2", "案例查找", FinderPage((), 0, {}))   # doctest: +SKIP
+    >>> spec = PageSpec("finder/index.md", "finder.md.j2", "案例查找", FinderPage(CARD_SLOTS, NO_USES_SLOTS, FACET_SLOTS))   # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -260,38 +260,6 @@ def _sweep_once() -> None:
         sweep_pagefind_dirs()
 
 
-CARD_SHARD = 50
-
-
-def finder_data(records: list[dict]) -> dict[str, bytes]:
-    """Compact data for filter-only finder queries, which Pagefind would answer only
-    after downloading its whole word index (5.7 MB at 5,000 works).
-
-    `finder/data/facets.json` holds, per listed work (newest first), its sort keys and
-    facet values as small integers; `finder/data/cards-<n>.json` hold the result-card
-    meta of works n×50 … n×50+49, so a page of results fetches a few small shards.
-    """
-    import json
-
-    names = FILTERS
-    dicts: dict[str, dict[str, int]] = {n: {} for n in names}
-    rows, cards = [], []
-    for record in records:
-        codes = []
-        for name in names:
-            table = dicts[name]
-            codes.append([table.setdefault(v, len(table)) for v in record["filters"].get(name, [])])
-        rows.append([record["sort"]["date"], int(record["sort"]["score"] or 0), *codes])
-        m = record["meta"]
-        cards.append([record["url"], m["title"], m["type"], m["date"], m["credits"], m["uses"], m["expiring"], m["score"], m["image"], m["expiry"], m["id"]])
-    dump = lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # noqa: E731
-    files = {"finder/data/facets.json": dump({"facets": list(names), "values": {n: list(t) for n, t in dicts.items()},
-                                               "rows": rows, "shard": CARD_SHARD})}
-    for start in range(0, len(cards), CARD_SHARD):
-        files[f"finder/data/cards-{start // CARD_SHARD}.json"] = dump(cards[start:start + CARD_SHARD])
-    return files
-
-
 def search_data(cat: Catalog) -> dict[str, bytes]:
     """`koc-search/vocab.json`: the library's vocabulary forms (for cutting queries and saying why a
     work matched) and the number of works (for idf), shared by the header search and the finder."""
