@@ -102,8 +102,12 @@ def _build_without_search(argv: list[str]) -> int:
     from generator.search.index_job import facet_index
 
     class NoIndexJob:
-        def __init__(self, cache_dir, audience, docs, procs=1):
-            self._docs = docs
+        def __init__(self, cache_dir, audience, docs, procs=1, catalog=None):
+            self._docs = docs if docs is not None else edition_index.facet_documents(catalog)
+            self._ids = [d["id"] for d in self._docs]
+
+        def streams(self):
+            return dict.fromkeys(self._ids, "")
 
         def wait(self):
             return SyncReport()
@@ -127,21 +131,28 @@ def _build_without_search(argv: list[str]) -> int:
             pass
 
     site.IndexJob, site.SearchBundleJob = NoIndexJob, NoBundleJob
-    site.index_documents = lambda cat: [work_document(w, cat.tags.slug, "") for w in cat.listed]
-    edition_index.work_streams = lambda cat: {w.id: "" for w in cat.listed}
+    if hasattr(site, "index_documents"):  # the code before the analysis moved into the index job
+        site.index_documents = lambda cat: [work_document(w, cat.tags.slug, "") for w in cat.listed]
+    edition_index.work_streams = lambda cat, cache_dir=None: {w.id: "" for w in cat.listed}
     from generator.cli.commands import main as koc_main
 
     return koc_main(argv)
 
 
-def build_cost(project: Path, runs: int) -> dict:
-    """Cold `koc build` with and without the search indexes, alternating; wall time and peak RSS."""
+def build_cost(project: Path, runs: int, only: str | None = None) -> dict:
+    """Cold `koc build` with and without the search indexes, alternating; wall time and peak RSS.
+
+    `only` ("with" or "without") runs one variant, for two copies of a project built side
+    by side so that both see the same load (on a machine shared with other jobs).
+    """
     import os
     import subprocess
 
     env = dict(os.environ, KOC_AS_OF="2026-11-01", NO_MKDOCS_2_WARNING="true")
     variants = {"with": [sys.executable, "-m", "generator.cli", "build"],
                 "without": [sys.executable, str(Path(__file__).resolve()), "--_build-without-search", "build"]}
+    if only:
+        variants = {only: variants[only]}
     figures: dict = {name: [] for name in variants}
     for i in range(runs):
         for name, cmd in variants.items():
@@ -159,6 +170,8 @@ def build_cost(project: Path, runs: int) -> dict:
             print(f"run {i + 1} {name:8} {seconds:7.1f} s  peak {usage.ru_maxrss / 1024:6.0f} MB", flush=True)
     med = {name: statistics.median(r["seconds"] for r in rs) for name, rs in figures.items()}
     figures["median_s"] = med
+    if only:
+        return figures
     figures["index_share"] = round(med["with"] / med["without"] - 1, 3)
     # Pairs built back to back see the same load; the median of their ratios resists a noisy minute.
     figures["pair_share_median"] = round(statistics.median(w["seconds"] / o["seconds"] - 1 for w, o in zip(figures["with"], figures["without"])), 3)
@@ -172,13 +185,19 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-cost", type=Path, metavar="PROJECT_DIR")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--variant", choices=("with", "without"), help="with --build-cost: build this variant only")
     ap.add_argument("--works", type=int, default=5000)
     ap.add_argument("--workdir", default="/tmp/kocbench")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     if args.build_cost:
-        figures = build_cost(args.build_cost.resolve(), args.runs)
+        figures = build_cost(args.build_cost.resolve(), args.runs, args.variant)
+        if args.variant:
+            print(f"median {args.variant}: {figures['median_s'][args.variant]:.1f} s")
+            if args.json:
+                Path(args.json).write_text(json.dumps(figures, indent=2))
+            return 0
         print(f"median: with {figures['median_s']['with']:.1f} s, without {figures['median_s']['without']:.1f} s: "
               f"the search indexes add {figures['index_share']:.1%} (median of pairs {figures['pair_share_median']:.1%})")
         if args.json:

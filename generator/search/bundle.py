@@ -96,12 +96,15 @@ def _base36(n: int) -> str:
     return "".join(digits[n // 36 ** k % 36] for k in (3, 2, 1, 0))
 
 
-def search_records(inputs: PageInputs) -> list[dict]:
-    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys."""
+def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) -> list[dict]:
+    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys.
+
+    `streams` are the works' analysed token streams, if made elsewhere (the index job's child).
+    """
     from generator.search.edition_index import analyzer_of, work_streams
 
     cat = inputs.catalog
-    streams = work_streams(cat)
+    streams = work_streams(cat) if streams is None else streams
     word = word_encoder(analyzer_of(cat).vocab)
     records = []
     order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
