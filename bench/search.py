@@ -4,6 +4,7 @@ and what the search indexes add to a cold `koc build` (issue 12: at most 10 %).
 
     python bench/search.py --works 5000 [--workdir /tmp/kocbench] [--queries 200]
     python bench/search.py --build-cost PROJECT_DIR [--runs 3]
+    python bench/search.py --latency-of PROJECT_DIR      # koc search p50/p95 on a built project's index
 
 `--build-cost` times cold builds (no .cache/, no site/) of a project that `koc build`
 can build (e.g. bench/run.py's WORKDIR/N/koc), alternating a normal build with one
@@ -74,6 +75,25 @@ def measure_search(root: Path, queries: int = 200) -> dict:
     figures["incremental_one_work_s"] = round(time.perf_counter() - start, 3)
     figures["incremental_written"] = report.added
 
+    figures.update(query_latency(ix, cat, checked, queries))
+    figures["index_mb"] = round(sum(p.stat().st_size for p in (opts.cache_dir / "whoosh").rglob("*") if p.is_file()) / 1e6, 1)
+    return figures
+
+
+def latency_of_built(project: Path, queries: int = 200) -> dict:
+    """`koc search` latency on the whoosh index a `koc build` (as of 2026-11-01) left in PROJECT/.cache."""
+    opts = Options(project_dir=project, as_of=dt.date(2026, 11, 1)).resolve()
+    checked = check_library(opts)
+    cat = build_catalog(checked.library, Edition(opts.audience, opts.as_of), checked.tags)
+    ix, created = open_index(opts.cache_dir, opts.audience)
+    if created:
+        raise SystemExit(f"no whoosh index in {opts.cache_dir}: run koc build there first")
+    return query_latency(ix, cat, checked, queries)
+
+
+def query_latency(ix, cat, checked, queries: int) -> dict:
+    """p50/p95 of text queries with a facet filter (facet counts and snippets included)."""
+    figures = {}
     analyzer = analyzer_of(cat)
     rng = random.Random(7)
     scenarios = [t.slug for t in checked.library.taxonomy.scenarios]
@@ -90,7 +110,6 @@ def measure_search(root: Path, queries: int = 200) -> dict:
     latencies.sort()
     figures["query_ms_p50"] = round(statistics.median(latencies), 1)
     figures["query_ms_p95"] = round(latencies[int(len(latencies) * .95) - 1], 1)
-    figures["index_mb"] = round(sum(p.stat().st_size for p in (opts.cache_dir / "whoosh").rglob("*") if p.is_file()) / 1e6, 1)
     return figures
 
 
@@ -185,12 +204,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-cost", type=Path, metavar="PROJECT_DIR")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--latency-of", type=Path, metavar="PROJECT_DIR", help="koc search p50/p95 on the index a koc build left there")
     ap.add_argument("--variant", choices=("with", "without"), help="with --build-cost: build this variant only")
     ap.add_argument("--works", type=int, default=5000)
     ap.add_argument("--workdir", default="/tmp/kocbench")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
+    if args.latency_of:
+        for key, value in latency_of_built(args.latency_of.resolve(), args.queries).items():
+            print(f"{key:28} {value}")
+        return 0
     if args.build_cost:
         figures = build_cost(args.build_cost.resolve(), args.runs, args.variant)
         if args.variant:
