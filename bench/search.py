@@ -125,7 +125,7 @@ def _build_without_search(argv: list[str]) -> int:
             self._docs = docs if docs is not None else edition_index.facet_documents(catalog)
             self._ids = [d["id"] for d in self._docs]
 
-        def streams(self):
+        def take_streams(self):
             return dict.fromkeys(self._ids, "")
 
         def wait(self):

@@ -136,7 +136,7 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
             out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
-    records = search_records(inputs, out.index_job.streams())
+    records = search_records(inputs, out.index_job.take_streams())
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records))
     out.data_files.update(search_data(inputs.catalog))

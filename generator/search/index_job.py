@@ -53,7 +53,7 @@ class IndexJob:
     returns its SyncReport, `.searcher()` searches the updated index, `.cancel()` stops it.
 
     Given a `catalog` instead of `docs`, the child also analyses the works first
-    (`edition_index.work_streams`, cached by text) and `.streams()` returns the
+    (`edition_index.work_streams`, cached by text) and `.take_streams()` returns the
     streams as soon as they are made, while the index is still being written.
 
     Used as a context manager, a job not waited for is cancelled on the way out.
@@ -88,15 +88,17 @@ class IndexJob:
             self._finished.set()
             return
 
-    def streams(self) -> dict[str, str]:
-        """Work id → analysed token stream (a job started with a catalog)."""
+    def take_streams(self) -> dict[str, str]:
+        """Work id → analysed token stream (a job started with a catalog); once, so that the
+        job does not keep ~100 MB (5,000 works) alive until the end of the build."""
         while not self._has_streams.wait(1.0):
             # A child killed from outside sends nothing; its last message may still be on the way.
             if not self._proc.is_alive() and not self._has_streams.wait(2.0):
                 break
         if self._streams is None:
             raise RuntimeError(f"analysing the works failed:\n{self._outcome[1] if self._outcome else ''}")
-        return self._streams
+        streams, self._streams = self._streams, {}
+        return streams
 
     def wait(self) -> SyncReport:
         if self._cancelled:
