@@ -54,14 +54,16 @@ def measure_browser(site: Path, query: str | list[str] = "续航", finder: str =
             page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
             start = time.perf_counter()
             page.fill(".koc-search__input", q)
-            page.wait_for_selector(".koc-search__hit", timeout=30000)
+            page.wait_for_selector(".koc-search__hit, .koc-search__none", timeout=30000)
             ms = round((time.perf_counter() - start) * 1000)
+            hits = page.locator(".koc-search__hit").count()
             before = sum(sizes)
             page.wait_for_timeout(1000)
             suffix = "" if n == 0 else f"[{q}]"
             figures[f"header_search_ms{suffix}"] = ms
             figures[f"header_search_bytes{suffix}"] = before
             figures[f"header_search_bytes_all{suffix}"] = sum(sizes)
+            figures[f"header_search_hits{suffix}"] = hits
             context.close()
 
         page = browser.new_page()

@@ -216,11 +216,9 @@ async function rankGroups(pagefind, vocab, groups, filters, sort) {
   const tokens = [...new Set(alts.flat(2))];
   const found = await Promise.all(tokens.map((t) => pagefind.search(word(vocab, t), { filters })));
   const hits = new Map(tokens.map((t, k) => [t, { df: found[k].unfilteredResultCount, at: new Map(found[k].results.map((r) => [r.id, r])) }]));
-  // Candidates: every work holding one of the tokens; ties are broken by work id, as koc search
-  // does, read from the sort key n (the work's place in id order) in one search without words.
+  // Candidates: every work holding one of the tokens.
   const seen = new Map();
   for (const t of tokens) for (const [id, r] of hits.get(t).at) if (!seen.has(id)) seen.set(id, r);
-  const byId = await placeOf(pagefind, { n: "asc" });
   const out = [];
   for (const [id, r] of seen) {
     let total = 0;
@@ -251,7 +249,13 @@ async function rankGroups(pagefind, vocab, groups, filters, sort) {
     total += proximity(starts);
     out.push({ id, score: round6(total), data: r.data });
   }
-  out.sort((a, b) => b.score - a.score || byId.get(a.id) - byId.get(b.id));
+  out.sort((a, b) => b.score - a.score);
+  // Ties are broken by work id, as koc search does, read from the sort key n (the work's place
+  // in id order) in one more search; only when there is a tie, as it costs an index chunk.
+  if (out.some((r, k) => k && r.score === out[k - 1].score)) {
+    const byId = await placeOf(pagefind, { n: "asc" });
+    out.sort((a, b) => b.score - a.score || byId.get(a.id) - byId.get(b.id));
+  }
   if (sort && out.length) {
     const place = await placeOf(pagefind, sort);
     out.sort((a, b) => place.get(a.id) - place.get(b.id));
