@@ -1,7 +1,17 @@
 """Benchmark the whoosh index and `koc search` queries (issue targets: full index of
-5,000 works within 40 s on 2 cores, one edited work re-indexed within 2 s, p95 < 50 ms).
+5,000 works within 40 s on 2 cores, one edited work re-indexed within 2 s, p95 < 50 ms),
+and what the search indexes add to a cold `koc build` (issue 12: at most 10 %).
 
     python bench/search.py --works 5000 [--workdir /tmp/kocbench] [--queries 200]
+    python bench/search.py --build-cost PROJECT_DIR [--runs 3]
+    python bench/search.py --latency-of PROJECT_DIR      # koc search p50/p95 on a built project's index
+
+`--build-cost` times cold builds (no .cache/, no site/) of a project that `koc build`
+can build (e.g. bench/run.py's WORKDIR/N/koc), alternating a normal build with one
+without the search indexes (no analysis, no whoosh update, no Pagefind bundle;
+collections come from the facet index, the finder's data files are still written), so
+that load from other jobs hits both alike; it prints each run, the medians and the
+share the indexes add, with the wall time and peak memory of each build process.
 
 Prints: full index time (one process, and whoosh's multi-process writer), the time to
 re-index after one edited work, and query latency (p50/p95) for text queries with a
@@ -65,6 +75,25 @@ def measure_search(root: Path, queries: int = 200) -> dict:
     figures["incremental_one_work_s"] = round(time.perf_counter() - start, 3)
     figures["incremental_written"] = report.added
 
+    figures.update(query_latency(ix, cat, checked, queries))
+    figures["index_mb"] = round(sum(p.stat().st_size for p in (opts.cache_dir / "whoosh").rglob("*") if p.is_file()) / 1e6, 1)
+    return figures
+
+
+def latency_of_built(project: Path, queries: int = 200) -> dict:
+    """`koc search` latency on the whoosh index a `koc build` (as of 2026-11-01) left in PROJECT/.cache."""
+    opts = Options(project_dir=project, as_of=dt.date(2026, 11, 1)).resolve()
+    checked = check_library(opts)
+    cat = build_catalog(checked.library, Edition(opts.audience, opts.as_of), checked.tags)
+    ix, created = open_index(opts.cache_dir, opts.audience)
+    if created:
+        raise SystemExit(f"no whoosh index in {opts.cache_dir}: run koc build there first")
+    return query_latency(ix, cat, checked, queries)
+
+
+def query_latency(ix, cat, checked, queries: int) -> dict:
+    """p50/p95 of text queries with a facet filter (facet counts and snippets included)."""
+    figures = {}
     analyzer = analyzer_of(cat)
     rng = random.Random(7)
     scenarios = [t.slug for t in checked.library.taxonomy.scenarios]
@@ -81,17 +110,123 @@ def measure_search(root: Path, queries: int = 200) -> dict:
     latencies.sort()
     figures["query_ms_p50"] = round(statistics.median(latencies), 1)
     figures["query_ms_p95"] = round(latencies[int(len(latencies) * .95) - 1], 1)
-    figures["index_mb"] = round(sum(p.stat().st_size for p in (opts.cache_dir / "whoosh").rglob("*") if p.is_file()) / 1e6, 1)
+    return figures
+
+
+def _build_without_search(argv: list[str]) -> int:
+    """`koc build` with the search indexes replaced by nothing (for --build-cost only)."""
+    import generator.pages.site as site
+    import generator.search.edition_index as edition_index
+    from generator.search.index import SyncReport, work_document
+    from generator.search.index_job import facet_index
+
+    class NoIndexJob:
+        def __init__(self, cache_dir, audience, docs, procs=1, catalog=None):
+            self._docs = docs if docs is not None else edition_index.facet_documents(catalog)
+            self._ids = [d["id"] for d in self._docs]
+
+        def take_streams(self):
+            return dict.fromkeys(self._ids, "")
+
+        def wait(self):
+            return SyncReport()
+
+        def searcher(self):
+            return facet_index(self._docs).searcher()
+
+        def cancel(self):
+            pass
+
+    class NoBundleJob:
+        def __init__(self, records):
+            pass
+
+        def write(self, site_dir):
+            return Path(site_dir) / "pagefind"
+
+        write_later = write
+
+        def cancel(self):
+            pass
+
+    site.IndexJob, site.SearchBundleJob = NoIndexJob, NoBundleJob
+    if hasattr(site, "index_documents"):  # the code before the analysis moved into the index job
+        site.index_documents = lambda cat: [work_document(w, cat.tags.slug, "") for w in cat.listed]
+    edition_index.work_streams = lambda cat, cache_dir=None: {w.id: "" for w in cat.listed}
+    from generator.cli.commands import main as koc_main
+
+    return koc_main(argv)
+
+
+def build_cost(project: Path, runs: int, only: str | None = None) -> dict:
+    """Cold `koc build` with and without the search indexes, alternating; wall time and peak RSS.
+
+    `only` ("with" or "without") runs one variant, for two copies of a project built side
+    by side so that both see the same load (on a machine shared with other jobs).
+    """
+    import os
+    import subprocess
+
+    env = dict(os.environ, KOC_AS_OF="2026-11-01", NO_MKDOCS_2_WARNING="true")
+    variants = {"with": [sys.executable, "-m", "generator.cli", "build"],
+                "without": [sys.executable, str(Path(__file__).resolve()), "--_build-without-search", "build"]}
+    if only:
+        variants = {only: variants[only]}
+    figures: dict = {name: [] for name in variants}
+    for i in range(runs):
+        for name, cmd in variants.items():
+            shutil.rmtree(project / ".cache", ignore_errors=True)
+            shutil.rmtree(project / "site", ignore_errors=True)
+            log = project / f"build-cost-{name}-{i}.log"
+            with open(log, "wb") as out:
+                start = time.perf_counter()
+                proc = subprocess.Popen(cmd + ["--site-dir", str(project / "site")], cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT)
+                _, status, usage = os.wait4(proc.pid, 0)
+                seconds = time.perf_counter() - start
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"{name} build failed, see {log}")
+            figures[name].append({"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024)})
+            print(f"run {i + 1} {name:8} {seconds:7.1f} s  peak {usage.ru_maxrss / 1024:6.0f} MB", flush=True)
+    med = {name: statistics.median(r["seconds"] for r in rs) for name, rs in figures.items()}
+    figures["median_s"] = med
+    if only:
+        return figures
+    figures["index_share"] = round(med["with"] / med["without"] - 1, 3)
+    # Pairs built back to back see the same load; the median of their ratios resists a noisy minute.
+    figures["pair_share_median"] = round(statistics.median(w["seconds"] / o["seconds"] - 1 for w, o in zip(figures["with"], figures["without"])), 3)
     return figures
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--_build-without-search"]:
+        return _build_without_search(argv[1:])
     ap = argparse.ArgumentParser()
+    ap.add_argument("--build-cost", type=Path, metavar="PROJECT_DIR")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--latency-of", type=Path, metavar="PROJECT_DIR", help="koc search p50/p95 on the index a koc build left there")
+    ap.add_argument("--variant", choices=("with", "without"), help="with --build-cost: build this variant only")
     ap.add_argument("--works", type=int, default=5000)
     ap.add_argument("--workdir", default="/tmp/kocbench")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
+    if args.latency_of:
+        for key, value in latency_of_built(args.latency_of.resolve(), args.queries).items():
+            print(f"{key:28} {value}")
+        return 0
+    if args.build_cost:
+        figures = build_cost(args.build_cost.resolve(), args.runs, args.variant)
+        if args.variant:
+            print(f"median {args.variant}: {figures['median_s'][args.variant]:.1f} s")
+            if args.json:
+                Path(args.json).write_text(json.dumps(figures, indent=2))
+            return 0
+        print(f"median: with {figures['median_s']['with']:.1f} s, without {figures['median_s']['without']:.1f} s: "
+              f"the search indexes add {figures['index_share']:.1%} (median of pairs {figures['pair_share_median']:.1%})")
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2))
+        return 0
     root = Path(args.workdir) / f"search-{args.works}"
     if not (root / "content").exists():
         corpus.main(["--works", str(args.works), "--seed", "7", "--out", str(root)])

@@ -125,17 +125,18 @@ def site_files(site: Path):
 
 
 def decode_pagefind_words(data: bytes) -> bytes:
-    """The bundle stores each token as "x" + hex of its UTF-8 + "z" (generator/search/bundle.py):
-    decode them, so that a string hidden in the index is found as well."""
+    """The bundle stores each token as "x" + hex of its UTF-8 + "z", a vocabulary form as "y" +
+    4 base-36 digits + hex + "z" (generator/search/bundle.py): decode them, so that a string
+    hidden in the index is found as well."""
     import re
 
     def plain(m):
         try:
-            return bytes.fromhex(m.group(1).decode())
+            return bytes.fromhex((m.group(1) or m.group(2)).decode())
         except ValueError:
             return m.group(0)
 
-    return re.sub(rb"x((?:[0-9a-f]{2})+)z", plain, data)
+    return re.sub(rb"x((?:[0-9a-f]{2})+)z|y[0-9a-z]{4}((?:[0-9a-f]{2})+)z", plain, data)
 
 
 def bundle_text(site: Path) -> str:

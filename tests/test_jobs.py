@@ -82,3 +82,29 @@ def test_the_index_job_waits_then_opens_the_index_and_can_be_cancelled(tmp_path)
     stopped = IndexJob(tmp_path / "cache2", Options().audience, docs)
     stopped.cancel()
     assert not stopped._proc.is_alive()
+
+
+def test_the_index_job_analyses_the_works_in_its_child_and_caches_their_streams(tmp_path, monkeypatch):
+    from generator.catalog.catalog import build_catalog
+    from generator.catalog.rights import Edition
+    from generator.content.check import check_library
+    from generator.search import edition_index
+    from generator.search.index_job import IndexJob
+
+    project = write_library(tmp_path / "p")
+    options = Options(project_dir=project, as_of=dt.date(2026, 6, 1)).resolve()
+
+    def catalog():
+        checked = check_library(options)
+        return build_catalog(checked.library, Edition(options.audience, options.as_of), checked.tags)
+
+    expected = edition_index.work_streams(catalog())
+    assert expected and all(expected.values())
+    with IndexJob(options.cache_dir, options.audience, None, catalog=catalog()) as job:
+        assert job.take_streams() == expected
+        assert sorted(job.wait().added) == sorted(expected)
+        with job.searcher() as searcher:
+            assert sorted(f["id"] for f in searcher.all_stored_fields()) == sorted(expected)
+    # A second build reads the streams from the derived cache: the analyzer is never asked.
+    monkeypatch.setattr(edition_index.Analyzer, "work_stream", lambda *a, **k: pytest.fail("analysed again"))
+    assert edition_index.work_streams(catalog(), options.cache_dir) == expected

@@ -228,13 +228,19 @@ def test_search_bundle_holds_the_listed_works_analysed(site):
 
     entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["und"] and entry["languages"]["und"]["page_count"] == 3
-    fragments = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in (site / "pagefind/fragment").iterdir()]
-    urls = sorted(json.loads(f[len("pagefind_dcd"):])["url"] for f in fragments)
-    assert urls == ["/works/2025-maintenance-article/", "/works/2026-camping-video/", "/works/2026-family-qa/"]
-    # the content is the works' analysed token stream (bigrams side by side), each token hex-encoded
-    streams = [decode_pagefind_words(f.encode()).decode() for f in fragments]
-    assert any("带娃 娃露 露营 营两 两天 天一 一夜" in s for s in streams), streams[0][:300]
-    vocab = json.loads((site / "koc-search/vocab.json").read_text(encoding="utf-8"))
+    fragments = [json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd"):]) for p in (site / "pagefind/fragment").iterdir()]
+    assert sorted(f["url"] for f in fragments) == ["/works/2025-maintenance-article/", "/works/2026-camping-video/", "/works/2026-family-qa/"]
+    # a result's fragment carries its card (title, text for the excerpt), not the encoded words
+    camping = next(f for f in fragments if f["url"] == "/works/2026-camping-video/")
+    assert camping["content"] == "" and camping["meta"]["id"] == "2026-camping-video"
+    assert "带娃露营" in camping["meta"]["text"].replace(" ", "") and camping["meta"]["title"]
+    # the index holds the works' analysed token streams (bigrams side by side), each token encoded,
+    # and no word of the cards' meta (Pagefind would index it unsegmented)
+    words = b"".join(gzip.decompress(p.read_bytes()) for p in (site / "pagefind/index").iterdir())
+    for token in ("带娃", "娃露", "两天", "一夜"):
+        assert token.encode() in decode_pagefind_words(words), token
+    assert camping["meta"]["title"].encode() not in words
+    vocab = json.loads(gzip.decompress((site / "koc-search/vocab.json.bin").read_bytes()))
     assert vocab["n"] == 3 and vocab["entries"]
     assert not (site / "search").exists()  # Material's lunr index is not built
 

@@ -38,7 +38,7 @@ from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
 from generator.search.bundle import SearchBundleJob, filter_labels, search_data, search_records
 from generator.search.collections import run_collections
-from generator.search.edition_index import index_documents
+from generator.search.edition_index import facet_documents
 from generator.search.finder_data import finder_data
 from generator.search.index import SyncReport
 from generator.search.index_job import IndexJob
@@ -103,9 +103,10 @@ def generate_site(options: Options) -> SiteSources:
     cat = build_catalog(library, Edition(options.audience, options.as_of, options.drafts), tags)
     routes = Routes(options.use_directory_urls)
 
-    # The full-text index updates in a child process while the site renders.
-    docs = index_documents(cat)
-    out = SiteSources(problems=checked.problems, index_job=IndexJob(options.cache_dir, options.audience, docs, options.index_procs))
+    # The analysis and the full-text index run in a child process while the site renders.
+    job = IndexJob(options.cache_dir, options.audience, None, options.index_procs, catalog=cat)
+    docs = facet_documents(cat)
+    out = SiteSources(problems=checked.problems, index_job=job)
     try:
         _render(out, cat, routes, docs, checked, options)
     except BaseException:
@@ -136,7 +137,7 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
             out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
-    records = search_records(inputs)
+    records = search_records(inputs, out.index_job.take_streams())
     out.search_job = SearchBundleJob(records)
     out.data_files.update(finder_data(records, filter_labels(inputs.catalog)))
     out.data_files.update(search_data(inputs.catalog))

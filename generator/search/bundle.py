@@ -25,7 +25,9 @@ Example:
 
 from __future__ import annotations
 
+import gzip
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -41,6 +43,7 @@ from generator.pages.images import CARD_WIDTH, sized_path
 from generator.pages.spec import PageInputs
 from generator.pages.wording import VIEW_ONLY, expiry_note
 from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
+from generator.search.analysis import SearchVocabulary
 from generator.search.facets import FACETS
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -54,7 +57,7 @@ FILTERS = (*FACETS, "expires")
 LANGUAGE = "und"
 
 
-EVERY = "xz"  # pagefind_word(""): no token is empty, so no other word is this one
+EVERY = "xz"  # the encoding of "": no token is empty, so no other word is this one
 
 
 def pagefind_word(token: str) -> str:
@@ -69,12 +72,40 @@ def pagefind_word(token: str) -> str:
     return "x" + token.encode("utf-8").hex() + "z"
 
 
-def search_records(inputs: PageInputs) -> list[dict]:
-    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys."""
-    from generator.search.edition_index import work_streams
+def word_encoder(vocab: SearchVocabulary):
+    """token → its Pagefind word; a vocabulary form is "y" + its entry's place + hex + "z".
+
+    A query of a vocabulary form also asks for every other form of its entries
+    (野营 for 露营); Pagefind keeps its words sorted in chunks of ~20,000 positions
+    and the browser downloads one chunk per word, so the forms of one entry are
+    given one prefix (the place of the first entry that names the form, 4 base-36
+    digits) and sort side by side, mostly in one chunk. koc-find.js encodes alike.
+    """
+    place = {(e.kind, e.key): n for n, e in reversed(list(enumerate(vocab.entries)))}
+    prefix = {f: "y" + _base36(place[keys[0]]) for f, keys in vocab.forms.items()}
+
+    def encode(token: str) -> str:
+        head = prefix.get(token)
+        return pagefind_word(token) if head is None else head + token.encode("utf-8").hex() + "z"
+
+    return encode
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(digits[n // 36 ** k % 36] for k in (3, 2, 1, 0))
+
+
+def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) -> list[dict]:
+    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys.
+
+    `streams` are the works' analysed token streams, if made elsewhere (the index job's child).
+    """
+    from generator.search.edition_index import analyzer_of, work_streams
 
     cat = inputs.catalog
-    streams = work_streams(cat)
+    streams = work_streams(cat) if streams is None else streams
+    word = word_encoder(analyzer_of(cat).vocab)
     records = []
     order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
     for work in cat.listed:
@@ -88,7 +119,7 @@ def search_records(inputs: PageInputs) -> list[dict]:
             # EVERY closes each record: one word all works hold, so the browser reads the order of all
             # works by a sort key from that word's entry alone (a search without words would
             # download the whole index).
-            "content": " ".join(pagefind_word(t) for t in streams[work.id].split()) + " " + EVERY,
+            "content": " ".join(map(word, streams[work.id].split())) + " " + EVERY,
             "language": LANGUAGE,
             "meta": {
                 "title": work.title,
@@ -139,13 +170,41 @@ def filter_labels(cat: Catalog) -> dict[str, dict[str, str]]:
 
 
 def record_page(record: dict) -> str:
-    """A minimal HTML page that carries one record for Pagefind's indexer."""
+    """A minimal HTML page that carries one record's words, filters and sort keys for Pagefind's indexer.
+
+    The result-card meta is not in the page: Pagefind 1.5 indexes every meta value as
+    words (the whole text of each work, unsegmented: a fifth of the index at 5,000 works,
+    never searched); `slim_fragments` puts it into each result's fragment afterwards.
+    """
     esc = html.escape
-    meta = "".join(f'<span data-pagefind-meta="{k}:{esc(v)}"></span>' for k, v in record["meta"].items() if v)
     filters = "".join(f'<span data-pagefind-filter="{k}:{esc(v)}"></span>' for k, vs in record["filters"].items() for v in vs)
     sort = "".join(f'<span data-pagefind-sort="{k}:{esc(v)}"></span>' for k, v in record["sort"].items())
     return (f'<!doctype html><html lang="{record["language"]}"><head><meta charset="utf-8"></head><body>'
-            f'<main data-pagefind-body>{esc(record["content"])}</main>{meta}{filters}{sort}</body></html>')
+            f'<main data-pagefind-body>{esc(record["content"])}</main>{filters}{sort}</body></html>')
+
+
+FRAGMENT_HEADER = b"pagefind_dcd"  # what Pagefind 1.5 writes before the JSON of a gzip'd fragment
+
+
+def slim_fragments(bundle: Path, metas: dict[str, dict]) -> None:
+    """Give each result fragment its card meta (url → meta) and drop its content.
+
+    A fragment is what the browser loads per result shown; its content is the
+    record's encoded token stream, which nothing reads (koc-find.js ranks from the
+    index and excerpts from the meta text), and half its size.
+    """
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(FRAGMENT_HEADER):
+            raise RuntimeError(f"unexpected Pagefind fragment format: {path.name}")
+        fragment = json.loads(data[len(FRAGMENT_HEADER):])
+        meta = metas.get(fragment["url"])
+        if meta is None:
+            raise RuntimeError(f"Pagefind fragment of an unknown page: {fragment['url']}")
+        fragment["content"] = ""
+        fragment["meta"] = {k: v for k, v in meta.items() if v}
+        body = json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        path.write_bytes(gzip.compress(FRAGMENT_HEADER + body, mtime=0))
 
 
 class SearchBundleJob:
@@ -174,6 +233,7 @@ class SearchBundleJob:
         # Whoever drops the job unpublished (a failed build, a test, an export
         # that was refused) still gets its folder and process cleared.
         self._finalizer = weakref.finalize(self, _clean_up, self._dir, None, None)
+        self._metas = {record["url"]: record["meta"] for record in records}
         for record in records:
             # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
             url = record["url"].lstrip("/")
@@ -199,6 +259,9 @@ class SearchBundleJob:
         if self._proc.wait() != 0:
             self._log.seek(0)
             raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+        if self._metas is not None:
+            slim_fragments(self._dir / "bundle", self._metas)
+            self._metas = None
         return self._dir / "bundle"
 
     def write(self, site_dir: Path) -> Path:
@@ -260,12 +323,18 @@ def _sweep_once() -> None:
         sweep_pagefind_dirs()
 
 
-def search_data(cat: Catalog) -> dict[str, bytes]:
-    """`koc-search/vocab.json`: the library's vocabulary forms (for cutting queries and saying why a
-    work matched) and the number of works (for idf), shared by the header search and the finder."""
-    import json
+VOCAB_FILE = "koc-search/vocab.json.bin"
 
+
+def search_data(cat: Catalog) -> dict[str, bytes]:
+    """`koc-search/vocab.json.bin`: the library's vocabulary forms (for cutting queries and saying why
+    a work matched) and the number of works (for idf), shared by the header search and the finder.
+
+    Gzip'd JSON (7 KB against 26 KB at 5,000 works, most of it contributors' names), unpacked by
+    the browser's DecompressionStream; not named .gz, so that no server adds a Content-Encoding.
+    """
     from generator.search.edition_index import analyzer_of
 
     data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
-    return {"koc-search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {VOCAB_FILE: gzip.compress(text, compresslevel=9, mtime=0)}

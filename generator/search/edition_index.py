@@ -10,6 +10,9 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from generator.catalog.catalog import Catalog
 from generator.model import Work
 from generator.options import Options
@@ -38,18 +41,48 @@ def work_entries(work: Work, cat: Catalog, analyzer: Analyzer) -> list[VocabEntr
     return [by_key[k] for k in keys if k in by_key]
 
 
-def work_streams(cat: Catalog) -> dict[str, str]:
-    """Work id → its analysed token stream, for every work the edition lists."""
+# Bump when the analysis changes, so that cached streams are made anew.
+ANALYSIS_VERSION = 2
+
+
+def work_streams(cat: Catalog, cache_dir=None) -> dict[str, str]:
+    """Work id → its analysed token stream, for every work the edition lists.
+
+    With a `cache_dir`, each stream is kept in the derived cache by the work's
+    title, summary, body and facets and by the whole vocabulary (a form found in
+    the text may be any vocabulary word), so that a warm build, `koc serve` after
+    a save and the other edition analyse only the works whose text changed.
+    """
     cached = getattr(cat, "_koc_streams", None)
     if cached is not None:
         return cached
     analyzer = analyzer_of(cat)
-    streams = {w.id: analyzer.work_stream(w.title, w.summary if w.summary_given else "", w.body, work_entries(w, cat, analyzer)) for w in cat.listed}
+
+    def stream(w: Work) -> str:
+        return analyzer.work_stream(w.title, w.summary if w.summary_given else "", w.body, work_entries(w, cat, analyzer))
+
+    if cache_dir is None:
+        streams = {w.id: stream(w) for w in cat.listed}
+    else:
+        from generator.content.derived_cache import DerivedCache
+
+        vocab = hashlib.sha256(json.dumps(analyzer.vocab.to_json(), ensure_ascii=False).encode()).hexdigest()
+        with DerivedCache(cache_dir) as cache:
+            # Sealed with the body: the cache shows a work's words only to whoever has its text.
+            streams = {w.id: cache.get("stream", [ANALYSIS_VERSION, vocab, w.title, w.summary if w.summary_given else "", w.body,
+                                                  [(e.kind, e.key) for e in work_entries(w, cat, analyzer)]],
+                                       lambda w=w: stream(w), secret=w.body.encode("utf-8"))
+                       for w in cat.listed}
     try:
         cat._koc_streams = streams
     except AttributeError:
         pass
     return streams
+
+
+def facet_documents(cat: Catalog) -> list[dict]:
+    """The indexed fields of every listed work without its text (for the facet index of collections)."""
+    return [work_document(w, cat.tags.slug, "") for w in cat.listed]
 
 
 def index_documents(cat: Catalog) -> list[dict]:
@@ -59,4 +92,5 @@ def index_documents(cat: Catalog) -> list[dict]:
 
 def index_library(cat: Catalog, options: Options) -> tuple[object, SyncReport]:
     """Bring the edition's whoosh index up to date, in this process (`koc search`)."""
+    work_streams(cat, options.cache_dir)
     return update_index(options.cache_dir, options.audience, index_documents(cat), procs=options.index_procs)

@@ -46,7 +46,7 @@ from generator.search.analysis import StreamAnalyzer
 from generator.model import Audience, Work
 
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
-SCHEMA_VERSION = 9  # 9: one pre-analysed `content` stream (issue 12)
+SCHEMA_VERSION = 10  # 9: one pre-analysed `content` stream (issue 12); 10: no segmenter words
 
 
 

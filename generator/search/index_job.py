@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 import traceback
 import uuid
 
@@ -27,13 +28,20 @@ from generator.search.index import SyncReport, index_lock, make_schema, open_ind
 from generator.search.query import TEXT_FIELDS
 
 
-def _run(cache_dir, audience: Audience, docs: list[dict], procs: int, queue, on_start) -> None:
+def _run(cache_dir, audience: Audience, docs: list[dict] | None, procs: int, queue, on_start, catalog=None) -> None:
     if on_start is not None:
         on_start()  # ends with the build, not after it (a killed `koc build` leaves no indexer behind)
     try:
         # Rendering is the build's critical path; the index (and its writer
         # processes, which inherit this) takes whatever CPU rendering leaves.
         os.nice(10)
+        if catalog is not None:
+            from generator.search.edition_index import index_documents, work_streams
+
+            # The analysis, off the build's critical path too: the parent needs the
+            # streams only for the browser's bundle, after the pages are rendered.
+            queue.put(("streams", work_streams(catalog, cache_dir)))
+            docs = index_documents(catalog)
         _, report = update_index(cache_dir, audience, docs, procs=procs)
         queue.put(("ok", report))
     except BaseException:  # noqa: BLE001 - reported to the parent
@@ -44,25 +52,60 @@ class IndexJob:
     """The edition's index update, in a child process: started at once, `.wait()`
     returns its SyncReport, `.searcher()` searches the updated index, `.cancel()` stops it.
 
+    Given a `catalog` instead of `docs`, the child also analyses the works first
+    (`edition_index.work_streams`, cached by text) and `.take_streams()` returns the
+    streams as soon as they are made, while the index is still being written.
+
     Used as a context manager, a job not waited for is cancelled on the way out.
     The child is not a daemon, so that for a large first index it may use
     whoosh's multi-process writer (5,000 works: 44 s with one process, 16 s with two).
     """
 
-    def __init__(self, cache_dir, audience: Audience, docs: list[dict], procs: int = 1):
+    def __init__(self, cache_dir, audience: Audience, docs: list[dict] | None, procs: int = 1, catalog=None):
         ctx = multiprocessing.get_context("fork")
         self._queue = ctx.SimpleQueue()
-        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook()))
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook(), catalog))
         self._proc.start()
         self._report: SyncReport | None = None
         self._cancelled = False
         self._cache_dir, self._audience = cache_dir, audience
+        # The child's messages are read at once, so that it never blocks on a full pipe
+        # (the streams of 5,000 works are ~40 MB) while this process renders.
+        self._streams: dict[str, str] | None = None
+        self._outcome: tuple[str, object] | None = None
+        self._has_streams, self._finished = threading.Event(), threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            status, value = self._queue.get()
+            if status == "streams":
+                self._streams = value
+                self._has_streams.set()
+                continue
+            self._outcome = (status, value)
+            self._has_streams.set()
+            self._finished.set()
+            return
+
+    def take_streams(self) -> dict[str, str]:
+        """Work id → analysed token stream (a job started with a catalog); once, so that the
+        job does not keep ~100 MB (5,000 works) alive until the end of the build."""
+        while not self._has_streams.wait(1.0):
+            # A child killed from outside sends nothing; its last message may still be on the way.
+            if not self._proc.is_alive() and not self._has_streams.wait(2.0):
+                break
+        if self._streams is None:
+            raise RuntimeError(f"analysing the works failed:\n{self._outcome[1] if self._outcome else ''}")
+        streams, self._streams = self._streams, {}
+        return streams
 
     def wait(self) -> SyncReport:
         if self._cancelled:
             raise RuntimeError("the whoosh index update was cancelled")
         if self._report is None:
-            status, value = self._queue.get()
+            self._finished.wait()
+            status, value = self._outcome
             self._proc.join()
             if status != "ok":
                 raise RuntimeError(f"whoosh index update failed:\n{value}")

@@ -1,5 +1,5 @@
 // The browser half of the library's one search analysis (generator/search/analysis.py and
-// rank.py): cut the query into groups with the library's vocabulary (koc-search/vocab.json),
+// rank.py): cut the query into groups with the library's vocabulary (koc-search/vocab.json.bin),
 // ask Pagefind one exact search per group (a token, or a phrase of bigrams) and per token,
 // keep the works every group matches, rank them by the same weights as `koc search`.
 // Pagefind's index holds the works' pre-analysed token streams, so both sides see the same words.
@@ -16,19 +16,30 @@ export const formKey = (text) => [...normalise(text)].filter((c) => KEEP.test(c)
 
 let loaded = null;
 
+// koc-search/vocab.json.bin is gzip'd JSON (bundle.search_data); a server or proxy that
+// unpacked it on the way is fine too.
+async function readVocab(response) {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return JSON.parse(new TextDecoder().decode(bytes));
+  const unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return JSON.parse(await new Response(unpacked).text());
+}
+
 // Pagefind and the vocabulary, once per page.
 export function load(base) {
   if (!loaded) {
     loaded = (async () => {
       const [pagefind, vocab] = await Promise.all([
         import(new URL("pagefind/pagefind.js", base).href).then(async (pf) => { await pf.options({ baseUrl: base.pathname }); await pf.init(); return pf; }),
-        fetch(new URL("koc-search/vocab.json", base)).then((r) => r.json()),
+        fetch(new URL("koc-search/vocab.json.bin", base)).then(readVocab),
       ]);
       // Forms of each entry as SearchVocabulary makes them: form → ["kind:key"], and the spaced ones.
       vocab.forms = {}; vocab.formsOf = {}; vocab.labels = {}; vocab.spaced = new Set();
       const kinds = { m: "model", s: "scenario", t: "tag", c: "contributor" };
-      for (const [k, key, label, ...aliases] of vocab.entries) {
+      vocab.place = {};  // "kind:key" → the place of its first entry (bundle.word_encoder)
+      vocab.entries.forEach(([k, key, label, ...aliases], n) => {
         const id = `${kinds[k]}:${key}`;
+        if (!(id in vocab.place)) vocab.place[id] = n;
         vocab.labels[id] = label;
         for (const name of [label, ...aliases]) {
           const f = formKey(name);
@@ -39,7 +50,7 @@ export function load(base) {
           (vocab.formsOf[id] ||= []);
           if (!vocab.formsOf[id].includes(f)) vocab.formsOf[id].push(f);
         }
-      }
+      });
       vocab.heads = new Set(Object.keys(vocab.forms).map((f) => [...f].slice(0, 2).join("")));
       vocab.longest = Math.max(0, ...Object.keys(vocab.forms).map((f) => [...f].length));
       return { pagefind, vocab };
@@ -187,22 +198,27 @@ function proximity(starts) {
 const weight = (n, df, tf) => Math.log(1 + (n - df + 0.5) / (df + 0.5)) * tf * (K1 + 1) / (tf + K1);
 const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
-// A token as Pagefind's index holds it (bundle.pagefind_word): "x" + hex of its UTF-8 + "z".
-// No other word starts with it, so Pagefind's prefix search finds exactly that token,
-// with every position, and never falls back to a shorter word.
+// A token as Pagefind's index holds it (bundle.word_encoder): "x" + hex of its UTF-8 + "z",
+// and for a vocabulary form "y" + the place of its first entry (4 base-36 digits) + hex + "z",
+// so that the forms of one entry sort side by side. No other word starts with it, so
+// Pagefind's prefix search finds exactly that token, with every position, and never falls
+// back to a shorter word.
 const UTF8 = new TextEncoder();
-const word = (t) => "x" + [...UTF8.encode(t)].map((b) => b.toString(16).padStart(2, "0")).join("") + "z";
+const hex = (t) => [...UTF8.encode(t)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const word = (vocab, t) => {
+  const ids = vocab.forms[t];
+  return ids ? "y" + vocab.place[ids[0]].toString(36).padStart(4, "0") + hex(t) + "z" : "x" + hex(t) + "z";
+};
+const EVERY = "xz";  // bundle.EVERY: the one word every record holds
 
 async function rankGroups(pagefind, vocab, groups, filters, sort) {
   const alts = groups.map((g) => alternatives(vocab, g));
   const tokens = [...new Set(alts.flat(2))];
-  const found = await Promise.all(tokens.map((t) => pagefind.search(word(t), { filters })));
+  const found = await Promise.all(tokens.map((t) => pagefind.search(word(vocab, t), { filters })));
   const hits = new Map(tokens.map((t, k) => [t, { df: found[k].unfilteredResultCount, at: new Map(found[k].results.map((r) => [r.id, r])) }]));
-  // Candidates: every work holding one of the tokens; ties are broken by work id, as koc search
-  // does, read from the sort key n (the work's place in id order) in one search without words.
+  // Candidates: every work holding one of the tokens.
   const seen = new Map();
   for (const t of tokens) for (const [id, r] of hits.get(t).at) if (!seen.has(id)) seen.set(id, r);
-  const byId = await placeOf(pagefind, { n: "asc" });
   const out = [];
   for (const [id, r] of seen) {
     let total = 0;
@@ -233,7 +249,13 @@ async function rankGroups(pagefind, vocab, groups, filters, sort) {
     total += proximity(starts);
     out.push({ id, score: round6(total), data: r.data });
   }
-  out.sort((a, b) => b.score - a.score || byId.get(a.id) - byId.get(b.id));
+  out.sort((a, b) => b.score - a.score);
+  // Ties are broken by work id, as koc search does, read from the sort key n (the work's place
+  // in id order) in one more search; only when there is a tie, as it costs an index chunk.
+  if (out.some((r, k) => k && r.score === out[k - 1].score)) {
+    const byId = await placeOf(pagefind, { n: "asc" });
+    out.sort((a, b) => b.score - a.score || byId.get(a.id) - byId.get(b.id));
+  }
   if (sort && out.length) {
     const place = await placeOf(pagefind, sort);
     out.sort((a, b) => place.get(a.id) - place.get(b.id));
@@ -242,12 +264,12 @@ async function rankGroups(pagefind, vocab, groups, filters, sort) {
 }
 
 // Page id → its place in the given sort, over every work: a search for the one word every record
-// holds (bundle.EVERY, the encoding of ""), which downloads that word's index entry only.
+// holds (EVERY), which downloads that word's index entry only.
 const places = new Map();
 function placeOf(pagefind, sort) {
   const key = JSON.stringify(sort);
   if (!places.has(key)) {
-    places.set(key, pagefind.search(word(""), { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
+    places.set(key, pagefind.search(EVERY, { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
   }
   return places.get(key);
 }
@@ -271,8 +293,8 @@ export async function findWorks(base, text, { filters = {}, sort = null } = {}) 
 
 // Facet counts of a word search (Pagefind's own AND search of the same tokens).
 export async function counts(base, groups, filters) {
-  const { pagefind } = await load(base);
-  const search = await pagefind.search([...new Set(groups.flat())].map(word).join(" "), { filters });
+  const { pagefind, vocab } = await load(base);
+  const search = await pagefind.search([...new Set(groups.flat())].map((t) => word(vocab, t)).join(" "), { filters });
   return search.filters;
 }
 
