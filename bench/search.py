@@ -61,7 +61,7 @@ def measure_search(root: Path, queries: int = 200) -> dict:
 
     for procs in (1, 2):
         shutil.rmtree(opts.cache_dir / "whoosh", ignore_errors=True)
-        ix, _ = open_index(opts.cache_dir, opts.audience)
+        ix = open_index(opts.cache_dir, opts.audience)
         start = time.perf_counter()
         sync_index(ix, docs, procs=procs)
         figures[f"full_index_s_procs{procs}"] = round(time.perf_counter() - start, 2)

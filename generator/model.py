@@ -112,6 +112,12 @@ AUDIENCE_LABELS = {
     Audience.DEALER: "经销商版",
 }
 
+# Said beside the edition's label at the top of every page.
+AUDIENCE_NOTICES = {
+    Audience.INTERNAL: "请勿外传",
+    Audience.DEALER: "仅含可在经销商会议使用的作品",
+}
+
 # The programme named in every default credit line, spelt as the works spell it.
 # The site (a work without `credit_line`) and `koc new` both take it from here.
 CREDIT_PROGRAMME = "星途车主KOC计划"
@@ -216,24 +222,41 @@ class Reuse:
     by: str = ""
 
 
-def is_remote(src: str) -> bool:
-    """A media reference is a URL (validation lets only https:// through) or a `media/…` path.
+@dataclass(frozen=True)
+class MediaRef:
+    """What a cover or a media item names: a file under `content/media/` or a URL.
 
-    >>> is_remote("https://example.com/a.jpg"), is_remote("media/covers/a.jpg")
-    (True, False)
+    Validation lets through only `media/…` paths and `https://` URLs, and tells
+    them apart by exactly this prefix, as every later stage does through `is_remote`.
+
+    >>> MediaRef("https://example.com/a.jpg").url, MediaRef("media/covers/a.jpg").path
+    ('https://example.com/a.jpg', 'media/covers/a.jpg')
+    >>> MediaRef("media/covers/a.jpg").url is None
+    True
     """
-    return src.startswith(("http://", "https://"))
+
+    value: str  # as written in the content
+
+    @property
+    def is_remote(self) -> bool:
+        return self.value.startswith("https://")
+
+    @property
+    def path(self) -> str | None:
+        """The `media/…` path (relative to content/, and the file's path on the site) of a local file."""
+        return None if self.is_remote else self.value
+
+    @property
+    def url(self) -> str | None:
+        """The address of a remote file."""
+        return self.value if self.is_remote else None
 
 
 @dataclass(frozen=True)
 class MediaItem:
     type: str  # image | video | link
-    src: str  # `media/...` relative to content/, or an https:// URL
+    src: MediaRef
     caption: str = ""
-
-    @property
-    def is_local(self) -> bool:
-        return not is_remote(self.src)
 
 
 @dataclass(frozen=True)
@@ -255,7 +278,7 @@ class Work:
     models: tuple[str, ...] = ()
     task: str = ""  # a task id in tasks.yml, or ""
     task_text: str = ""  # the older free-text form, shown as written (read with a warning)
-    cover: str | None = None
+    cover: MediaRef | None = None
     media: tuple[MediaItem, ...] = ()
     evaluation: Evaluation | None = None
     reuse: tuple[Reuse, ...] = ()

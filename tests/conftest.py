@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import http.server
 import inspect
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -81,6 +84,15 @@ def write_library(root: Path, works=None, contributors=None, taxonomy=None, hono
     return root
 
 
+def demo_frontmatter() -> dict[str, dict]:
+    """Work id → frontmatter of every work of the demo library (content/works), parsed anew
+    on each call (a test may change what it gets); by libyaml when PyYAML has it, as it is
+    read by several modules at collection and in the fast tests."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {path.stem: yaml.load(path.read_text(encoding="utf-8").split("---\n", 2)[1], Loader=loader)
+            for path in sorted((REPO / "content" / "works").rglob("*.md"))}
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     return write_library(tmp_path / "project")
@@ -144,13 +156,92 @@ def bundle_text(site: Path) -> str:
     return "".join(data.decode("utf-8", "replace") for rel, data in site_files(site) if rel.startswith("pagefind/"))
 
 
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """`demo_site(audience, directory_urls=True, as_of=MANIFEST_AS_OF, site_url=None)` → the demo
+    library built as that edition, once per run whichever modules ask for it
+    (tests/demo_build.py). Shared: a test that changes a site works on a copy."""
+    from demo_build import MANIFEST_AS_OF, build_demo
+
+    root = tmp_path_factory.mktemp("demo-sites")
+    built: dict[tuple, Path] = {}
+
+    def site(audience: str = "internal", directory_urls: bool = True, as_of: str = MANIFEST_AS_OF, site_url: str | None = None) -> Path:
+        key = (audience, directory_urls, as_of, site_url)
+        if key not in built:
+            # One project per site_url (it is written in mkdocs.yml); its caches serve every build of it.
+            project = root / (re.sub(r"\W+", "-", site_url).strip("-") if site_url else "plain")
+            built[key] = build_demo(project, audience, directory_urls, as_of, site_url)
+        return built[key]
+
+    return site
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """A static server that answers a missing path with the site's 404.html, as nginx
+    and caddy are configured to."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        data = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def serve(site: Path) -> http.server.ThreadingHTTPServer:
+    """A built site over HTTP on 127.0.0.1, on a free port; `shutdown()` it when done."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture(scope="session")
+def served():
+    """`served(site)` → base URL (`http://127.0.0.1:<port>/`) of the site, served until the run ends."""
+    servers: dict[Path, http.server.ThreadingHTTPServer] = {}
+
+    def base(site: Path) -> str:
+        if site not in servers:
+            servers[site] = serve(site)
+        return f"http://127.0.0.1:{servers[site].server_port}/"
+
+    yield base
+    for httpd in servers.values():
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, tests/chromium.py), one per test module: a module that
+    drives Playwright itself (test_relevance) must not run inside another's session."""
+    from chromium import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
 # A test that builds a site, an index or a process (directly or through a fixture)
 # is an end-to-end test: marked `slow`, so `pytest -m "not slow and not browser"`
 # keeps only the fast unit tests. `make test` runs both.
 _BUILDS = re.compile(r'\bbuild(?:_demo|_site)?\(|koc\("(?:build|export|serve|search)"|generate_site\(|subprocess\.|search_library\(|index_library\(|sync_page|chromium')
 
 
-def _builds(func, seen=None) -> bool:
+@functools.cache
+def _builds(func) -> bool:
     try:
         return bool(_BUILDS.search(inspect.getsource(func)))
     except (OSError, TypeError):

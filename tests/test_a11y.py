@@ -9,17 +9,15 @@ Run as a script to print the violations per page kind without asserting:
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from chromium import ARGS, CHROMIUM  # noqa: E402
+from conftest import serve  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
@@ -73,31 +71,6 @@ def kinds(audience: str) -> list[str]:
     return [k for k in PAGES if audience == "internal" or k not in INTERNAL_ONLY]
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """A static server that answers a missing path with the site's 404.html, as nginx
-    and caddy are configured to."""
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.exists():
-            return super().send_error(code, message, explain)
-        data = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def serve(site: Path) -> http.server.ThreadingHTTPServer:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
 def open_kind(page, base: str, kind: str) -> None:
     """Load the page of `kind` and bring it to the state that is audited."""
     response = page.goto(base + PAGES[kind])
@@ -143,27 +116,9 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory):
+def editions(demo_site, served):
     """The demo library built as both editions with real MkDocs, each served over HTTP."""
-    from conftest import REPO, koc
-
-    out = tmp_path_factory.mktemp("a11y")
-    servers = {}
-    for audience in ("internal", "dealer"):
-        site = out / audience
-        assert koc("build", "--as-of", AS_OF, "--audience", audience, "--site-dir", str(site), project=REPO) == 0
-        servers[audience] = serve(site)
-    yield {a: f"http://127.0.0.1:{s.server_port}/" for a, s in servers.items()}
-    for s in servers.values():
-        s.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    return {audience: served(demo_site(audience, as_of=AS_OF)) for audience in ("internal", "dealer")}
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

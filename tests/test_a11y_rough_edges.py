@@ -14,7 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import DEFAULT_WORKS, REPO, build, bundle_text, koc, page, site_files, work, write_library
+from conftest import DEFAULT_WORKS, REPO, build, bundle_text, demo_frontmatter, koc, page, site_files, work, write_library
 from generator.model import CREDIT_PROGRAMME, default_credit_line
 
 AS_OF = "2026-06-01"
@@ -163,8 +163,8 @@ def test_koc_new_writes_the_credit_line_the_site_would_print(project, capsys):
 
 def test_demo_credit_lines_spell_the_programme_as_the_one_source_does():
     lines = []
-    for path in (REPO / "content/works").rglob("*.md"):
-        rights = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1]).get("rights") or {}
+    for fm in demo_frontmatter().values():
+        rights = fm.get("rights") or {}
         if rights.get("credit_line"):
             lines.append(rights["credit_line"])
     assert len(lines) >= 10

@@ -7,9 +7,6 @@ installs it. Never `playwright install`: browsers cannot be downloaded here.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
-import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,11 +15,10 @@ import pytest
 
 from conftest import CONTRIBUTORS, build, work, write_library
 
-from chromium import ARGS, CHROMIUM  # noqa: E402
+from chromium import CHROMIUM  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DEALER = {"uses": ["training", "dealer_meeting"], "expires": None}
@@ -45,21 +41,8 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+def server(site, served):
+    return served(site)
 
 
 @pytest.fixture

@@ -16,15 +16,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from demo_build import MANIFEST, MANIFEST_AS_OF, build_demo, page_hashes
+from demo_build import MANIFEST, MANIFEST_AS_OF, page_hashes
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-pages")
-    return {key: build_demo(root, audience, directory_urls)
+def demo(demo_site):
+    return {key: demo_site(audience, directory_urls, MANIFEST_AS_OF)
             for key, (audience, directory_urls) in {"internal": ("internal", True), "dealer": ("dealer", True),
                                                     "internal-files": ("internal", False)}.items()}
 

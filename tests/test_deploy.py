@@ -30,7 +30,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from conftest import REPO, koc
+from conftest import REPO
 
 if shutil.which("caddy") is None:
     pytest.skip("deploy tests skipped: caddy is not installed (apt-get install caddy; .ci/run does it)",
@@ -40,7 +40,6 @@ sys.path.insert(0, str(REPO / "deploy"))
 import csp  # noqa: E402
 import trial  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 AS_OF = "2026-11-22"
 # Planted in the build folders' surroundings and in hidden files: never in any response.
@@ -52,12 +51,11 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory) -> dict[str, Path]:
-    """The demo library, built once per edition, with hidden files planted inside and a secret next to it."""
+def editions(tmp_path_factory, demo_site) -> dict[str, Path]:
+    """The demo library, one copy per edition, with hidden files planted inside and a secret next to it."""
     out = tmp_path_factory.mktemp("editions")
-    sites = {"internal": out / "internal", "dealer": out / "dealer"}
-    assert koc("build", "--as-of", AS_OF, "--site-dir", str(sites["internal"]), project=REPO) == 0
-    assert koc("build", "--as-of", AS_OF, "--audience", "dealer", "--site-dir", str(sites["dealer"]), project=REPO) == 0
+    # Copies: the shared builds (tests/conftest.py) must not get the planted files.
+    sites = {audience: Path(shutil.copytree(demo_site(audience, as_of=AS_OF), out / audience)) for audience in ("internal", "dealer")}
     for site in sites.values():
         (site / ".htpasswd").write_text(f"admin:{SECRET}\n", encoding="utf-8")
         (site / ".git").mkdir()
@@ -370,7 +368,6 @@ def test_the_sites_own_404_page(server, editions):
 # -- the policy in a browser ------------------------------------------------------------------
 
 
-from chromium import ARGS, CHROMIUM  # noqa: E402
 # Recorded before any page script runs, in every frame.
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -389,16 +386,6 @@ def page_kinds(site: Path) -> list[str]:
         if children:
             urls.append(f"/{folder.name}/{children[0].name}/")
     return urls
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

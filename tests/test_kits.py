@@ -7,24 +7,20 @@ QR codes carry the works' full addresses; they are decoded with zbar (`zbarimg`)
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
-from demo_build import MANIFEST_AS_OF, demo_project
+from demo_build import MANIFEST_AS_OF
 
-from chromium import ARGS, CHROMIUM  # noqa: E402
+from chromium import CHROMIUM  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SITE_URLS = {"internal": "https://koc.example.com/", "dealer": "https://dealer.koc.example.com/"}
@@ -32,29 +28,15 @@ NAV_LABELS = ("全部作品", "使用场景", "名人堂", "编辑指南")
 CONTROL_LABELS = ("复制全部署名", "打印 / 存为 PDF", "清空资料包", "加入资料包", "会议日期", "排序", "上移", "移除")
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module", params=["internal", "dealer"])
-def edition(request, tmp_path_factory):
+def edition(request, demo_site, served):
     """(audience, site folder, base URL of a local server, library of that build)."""
-    from generator.cli import main
     from generator.mkdocs_adapter.config import read_options
 
     audience = request.param
-    root = tmp_path_factory.mktemp(f"kits-{audience}")
-    project = demo_project(root / "p")
-    config = project / "mkdocs.yml"
-    config.write_text(f"site_url: {SITE_URLS[audience]}\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
-    site = root / "site"
-    assert main(["--project", str(project), "build", "--as-of", MANIFEST_AS_OF, "--audience", audience, "--site-dir", str(site)]) == 0
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    options = read_options(config, as_of=MANIFEST_AS_OF, audience=audience)
-    yield audience, site, f"http://127.0.0.1:{httpd.server_port}/", library_of(options)
-    httpd.shutdown()
+    site = demo_site(audience, as_of=MANIFEST_AS_OF, site_url=SITE_URLS[audience])
+    options = read_options(site.parent / "mkdocs.yml", as_of=MANIFEST_AS_OF, audience=audience)
+    return audience, site, served(site), library_of(options)
 
 
 def library_of(options):
@@ -69,14 +51,6 @@ def library_of(options):
     return {"catalog": cat, "credit": {w.id: credit_line(w, cat.library.contributors) for w in cat.listed}}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
 def new_context(browser, base, **kw):
     context = browser.new_context(**kw)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base.rstrip("/"))
@@ -84,7 +58,9 @@ def new_context(browser, base, **kw):
 
 
 def kit_ready(pg, n):
-    pg.wait_for_function(f"document.getElementById('koc-kit').dataset.count === '{n}'", timeout=45000)
+    # `?.`: right after a click on a link the old page may still be the document polled;
+    # it has no kit, which is "not ready yet", not an error.
+    pg.wait_for_function(f"document.getElementById('koc-kit')?.dataset.count === '{n}'", timeout=45000)
 
 
 def finder_ready(pg):
@@ -342,6 +318,8 @@ def test_collections_read_in_words_and_print_as_kits(browser, edition):
         assert "收录条件：" in text and not re.search(r"\b(use|scenario|type|featured):", text)
         ids = [e.get_attribute("data-koc-kit-add") for e in pg.query_selector_all(".koc-card [data-koc-kit-add]")]
         pg.click("text=打印版资料包")
+        # The click returns before the kit page has replaced the collection on a busy machine.
+        pg.wait_for_url(re.compile(r"/kit/\?works="), timeout=45000)
         kit_ready(pg, len(ids))
         assert [i.get_attribute("data-id") for i in pg.query_selector_all(".koc-kit__item")] == ids
         assert pg.inner_text(".koc-kit__title").startswith("资料包：")

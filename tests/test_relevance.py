@@ -218,23 +218,19 @@ def _assert_judged(q, ranked):
 
 
 @pytest.fixture(scope="module")
-def demo_page(tmp_path_factory):
+def demo_page(demo_site, served):
     from pathlib import Path as _Path
 
     if not _Path(bench.CHROMIUM).exists():
         pytest.skip("browser tests skipped: /usr/bin/chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    site = tmp_path_factory.mktemp("relevance-site") / "site"
-    bench.build_site(SUITE["as_of"], site)
-    httpd = bench.serve(site)
-    base = f"http://127.0.0.1:{httpd.server_port}/"
+    base = served(demo_site("internal", as_of=SUITE["as_of"].isoformat()))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=bench.CHROMIUM, args=bench.ARGS)
         page = browser.new_page()
         yield page, base
         browser.close()
-    httpd.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import REPO, build, koc, work, write_library
-from demo_build import MANIFEST_AS_OF, build_demo
+from conftest import REPO, build, demo_frontmatter, koc, work, write_library
+from demo_build import MANIFEST_AS_OF
 
 TASKS = {
     "camping-2026": {
@@ -138,14 +138,6 @@ def test_new_task_scaffolds_an_entry_that_checks_and_never_overwrites(tmp_path, 
 # -- the demo library, built -------------------------------------------------------------
 
 
-def _front(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
-
-
-def demo_works() -> dict[str, dict]:
-    return {p.stem: _front(p) for p in sorted((REPO / "content" / "works").rglob("*.md"))}
-
-
 def in_force(fm: dict, as_of: dt.date) -> bool:
     expires = fm["rights"].get("expires")
     return fm.get("status", "published") == "published" and (expires is None or expires >= as_of)
@@ -156,9 +148,8 @@ def visible(fm: dict, audience: str, as_of: dt.date) -> bool:
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tasks-demo")
-    return {audience: build_demo(root, audience) for audience in ("internal", "dealer")}
+def editions(demo_site):
+    return {audience: demo_site(audience, as_of=MANIFEST_AS_OF) for audience in ("internal", "dealer")}
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -169,7 +160,7 @@ def test_demo_library_has_tasks_on_every_trust_level_and_reports_for_three_depar
     tasks = yaml.safe_load((REPO / "content" / "tasks.yml").read_text(encoding="utf-8"))
     assert len(tasks) >= 6
     assert {t["trust"] for t in tasks.values()} == {"standard", "framework", "open"}
-    works = demo_works()
+    works = demo_frontmatter()
     cited = {fm["task"] for fm in works.values() if fm.get("task")}
     assert cited <= set(tasks) and len(cited) >= 6  # every task: is an id now
     departments = Counter()
@@ -185,7 +176,7 @@ def test_task_pages_list_exactly_the_works_that_cite_them(editions, audience):
     site = editions[audience]
     as_of = dt.date.fromisoformat(MANIFEST_AS_OF)
     tasks = yaml.safe_load((REPO / "content" / "tasks.yml").read_text(encoding="utf-8"))
-    works = demo_works()
+    works = demo_frontmatter()
     index = soup(site / "tasks" / "index.html")
     for tid in tasks:
         expected = {wid for wid, fm in works.items() if fm.get("task") == tid and visible(fm, audience, as_of)}
@@ -210,7 +201,7 @@ def test_internal_task_page_evaluates_each_criterion_and_says_what_is_missing(ed
 
 def _criterion_notes() -> list[str]:
     notes = []
-    for fm in demo_works().values():
+    for fm in demo_frontmatter().values():
         for c in (fm.get("evaluation") or {}).get("criteria") or []:
             if isinstance(c, dict) and c.get("note"):
                 notes.append(c["note"])
@@ -253,7 +244,7 @@ def _independent_coverage(use: str, as_of: dt.date) -> dict[tuple[str, str], int
 
     scenario, model = resolver("scenarios"), resolver("models")
     counts = Counter()
-    for fm in demo_works().values():
+    for fm in demo_frontmatter().values():
         if in_force(fm, as_of) and use in fm["rights"]["uses"]:
             for s in dict.fromkeys(scenario(x) for x in fm.get("scenarios", [])):
                 for m in dict.fromkeys(model(x) for x in fm.get("models", [])):

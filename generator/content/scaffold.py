@@ -41,9 +41,16 @@ def suggest_id(title: str, date: dt.date, model_slug: str | None, wtype: str, ta
     words = slugify(re.split(r"[：:，,。！？!?；;、|｜—（(]", title, maxsplit=1)[0], fallback="") or slugify(title, fallback="")
     while len(words) > ID_TITLE_CHARS and "-" in words:
         words = words.rsplit("-", 1)[0]
-    model = re.sub(r"^[a-z]+-(?=[a-z0-9])", "", model_slug) if model_slug else ""
-    parts = [str(date.year)] + ([words] if words else [p for p in (model, scenario_slug, wtype) if p])
-    base = "-".join(parts)
+    parts = [str(date.year)] + ([words] if words else [p for p in (_short_model(model_slug), scenario_slug, wtype) if p])
+    return _unique("-".join(parts), taken)
+
+
+def _short_model(model_slug: str | None) -> str:
+    """A model's slug without its brand: xingtu-l7 → l7."""
+    return re.sub(r"^[a-z]+-(?=[a-z0-9])", "", model_slug) if model_slug else ""
+
+
+def _unique(base: str, taken: set[str]) -> str:
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -54,9 +61,23 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # JSON strings are valid YAML
 
 
+def _flow(items) -> str:
+    return "[" + ", ".join(_q(i) for i in items) + "]"
+
+
+def _append_entry(path: Path, key: str, entry: str, exists: str) -> Path:
+    """Append `entry` to a YAML file as text, keeping the editors' comments and order;
+    never when `key` is there already (FileExistsError with the message `exists`)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if re.search(rf"^{re.escape(key)}:", text, re.M):
+        raise FileExistsError(exists)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(("" if text.endswith("\n") or not text else "\n") + entry)
+    return path
+
+
 def work_file_text(d: WorkDraft) -> str:
     credits = "\n".join(f"  - {{id: {cid}, role: {_q(role)}}}" if role else f"  - {cid}" for cid, role in d.contributors)
-    flow = lambda items: "[" + ", ".join(_q(i) for i in items) + "]"  # noqa: E731
     return f"""---
 title: {_q(d.title)}
 type: {d.type}
@@ -64,9 +85,9 @@ date: {d.date.isoformat()}
 contributors:
 {credits}
 summary: ""                # 可选：不超过 300 字；留空则取正文第一段
-scenarios: {flow(d.scenarios)}
-models: {flow(d.models)}
-tags: {flow(d.tags)}
+scenarios: {_flow(d.scenarios)}
+models: {_flow(d.models)}
+tags: {_flow(d.tags)}
 rights:
   uses: []                 # 已获授权的用途：training, dealer_meeting, official_channels, social_media, print
   expires: null            # 授权到期日 YYYY-MM-DD；null 表示长期有效
@@ -100,15 +121,9 @@ def add_contributor(content_dir: Path, cid: str, name: str, tier: str, city: str
     why = id_problem(cid)
     if why:
         raise ValueError(f"贡献者 id {cid!r} {why}")
-    path = content_dir / "contributors.yml"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if re.search(rf"^{re.escape(cid)}:", text, re.M):
-        raise FileExistsError(f"贡献者 {cid} 已存在，不会覆盖")
     entry = f"\n{cid}:\n  name: {_q(name)}\n  tier: {tier}\n" + (f"  city: {_q(city)}\n" if city else "") + \
         f"  joined: {dt.date.today().isoformat()}\n  # private:   # 真实姓名、电话、微信写在这里，永不发布\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(("" if text.endswith("\n") or not text else "\n") + entry)
-    return path
+    return _append_entry(content_dir / "contributors.yml", cid, entry, f"贡献者 {cid} 已存在，不会覆盖")
 
 
 @dataclass
@@ -134,24 +149,19 @@ def suggest_task_id(scenario_slug: str | None, model_slug: str | None, year: int
     >>> suggest_task_id("camping", "xingtu-l9", 2026, {"camping-l9-2026"})
     'camping-l9-2026-2'
     """
-    model = re.sub(r"^[a-z]+-(?=[a-z0-9])", "", model_slug) if model_slug else ""
-    base = "-".join(p for p in (scenario_slug, model, str(year)) if p) or f"task-{year}"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+    base = "-".join(p for p in (scenario_slug, _short_model(model_slug), str(year)) if p) or f"task-{year}"
+    return _unique(base, taken)
 
 
 def task_entry_text(task_id: str, d: TaskDraft) -> str:
-    flow = lambda items: "[" + ", ".join(_q(i) for i in items) + "]"  # noqa: E731
     criteria = "\n".join(f"    - {_q(c)}" for c in d.criteria) or '    - ""                   # 与目标挂钩、可以逐条打分的标准'
     length = f", length: {_q(d.length)}" if d.length else ""
     return f"""
 {task_id}:
   title: {_q(d.title)}
   goal: {_q(d.goal)}   # 具体、可衡量：场景、要体现的卖点、篇幅或时长
-  scenarios: {flow(d.scenarios)}
-  models: {flow(d.models)}
+  scenarios: {_flow(d.scenarios)}
+  models: {_flow(d.models)}
   deliverable: {{type: {d.deliverable_type}{length}}}
   period: {{from: {d.period_from.isoformat()}, to: {d.period_to.isoformat()}}}
   trust: {d.trust}            # standard 标准化 / framework 框架式 / open 开放式
@@ -166,10 +176,4 @@ def add_task(content_dir: Path, task_id: str, draft: TaskDraft) -> Path:
     why = id_problem(task_id)
     if why:
         raise ValueError(f"任务 id “{task_id}” {why}")
-    path = content_dir / "tasks.yml"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if re.search(rf"^{re.escape(task_id)}:", text, re.M):
-        raise FileExistsError(f"任务 {task_id} 已存在，不会覆盖；请换一个 id")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(("" if text.endswith("\n") or not text else "\n") + task_entry_text(task_id, draft))
-    return path
+    return _append_entry(content_dir / "tasks.yml", task_id, task_entry_text(task_id, draft), f"任务 {task_id} 已存在，不会覆盖；请换一个 id")

@@ -29,6 +29,7 @@ from generator.model import (
     Honor,
     Link,
     MediaItem,
+    MediaRef,
     Reuse,
     Rights,
     Taxonomy,
@@ -51,11 +52,11 @@ class _SourceValidator:
         self._images: dict[str, str | None] = {}
 
     def media_src(self, src: str, rel: str, line: int | None, image: bool = False) -> bool:
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
-            if not src.startswith("https://"):  # the build tells URLs from files by exactly this prefix
-                self.error(rel, line, f"媒体地址 {src!r} 只能是 https:// 链接（小写）或 content/media/ 下的文件")
-                return False
+        if MediaRef(src).is_remote:
             return self.url(src, rel, line)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):  # any other scheme, or HTTPS:// in capitals
+            self.error(rel, line, f"媒体地址 {src!r} 只能是 https:// 链接（小写）或 content/media/ 下的文件")
+            return False
         return self.local_media(src, rel, line, image)
 
     def url(self, url: str, rel: str, line: int | None, mailto: bool = False) -> bool:
@@ -80,7 +81,7 @@ class _SourceValidator:
     def image(self, src: str) -> str | None:
         # An image used by several works or contributors is opened once per check.
         if src not in self._images:
-            from generator.pages.images import image_problem  # PIL only when the library has local images
+            from generator.content.images import image_problem  # PIL only when the library has local images
 
             self._images[src] = image_problem(self.raw.root / src)
         return self._images[src]
@@ -247,8 +248,8 @@ class WorksValidator(_SourceValidator):
             models=models,
             task=task,
             task_text=task_text,
-            cover=fm.cover,
-            media=tuple(MediaItem(m.type, m.src, m.caption or "") for m in fm.media),
+            cover=MediaRef(fm.cover) if fm.cover else None,
+            media=tuple(MediaItem(m.type, MediaRef(m.src), m.caption or "") for m in fm.media),
             evaluation=Evaluation(ev.score, ev.highlights or "", ev.feedback or "", ev.reviewer or "", criteria) if ev else None,
             reuse=tuple(sorted((Reuse(r.date, r.event, r.audience or "", r.by or "") for r in fm.reuse), key=lambda r: (r.date, r.event))),
             featured=fm.featured,

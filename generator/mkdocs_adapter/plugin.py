@@ -22,7 +22,7 @@ from generator.mkdocs_adapter.config import KocPluginConfig, to_options
 from generator.mkdocs_adapter.edition_nav import edition_nav
 from generator.mkdocs_adapter.page_toc import page_toc
 from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
-from generator.model import AUDIENCE_LABELS, Audience
+from generator.model import AUDIENCE_LABELS, AUDIENCE_NOTICES, Audience
 from generator.options import Options
 from generator.pages.site import SiteSources, generate_site
 from generator.problems import ContentError
@@ -99,6 +99,7 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         config.extra["koc"] = {
             "audience": self.options.audience.value,
             "edition": AUDIENCE_LABELS[self.options.audience],
+            "notice": AUDIENCE_NOTICES[self.options.audience],
             "as_of": self.options.as_of.isoformat(),
             "drafts": self.options.drafts,
             "problems": [p.format() for p in self.sources.problems if p.severity == "error"],

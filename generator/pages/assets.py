@@ -5,20 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.content.references import media_problem
-from generator.model import Work, is_remote
+from generator.model import Work
 from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path, web_image
 from generator.pages.spec import PageInputs
 
 
 def local_images(work: Work) -> list[str]:
-    paths = [work.cover] if work.cover and not is_remote(work.cover) else []
-    return paths + [m.src for m in work.media if m.is_local and m.type == "image"]
+    refs = [work.cover, *(m.src for m in work.media if m.type == "image")]
+    return [r.path for r in refs if r and r.path]
 
 
 def local_media(work: Work, body_media) -> list[str]:
-    paths = [work.cover] if work.cover and not is_remote(work.cover) else []
-    paths += [m.src for m in work.media if m.is_local]
-    return paths + list(body_media)
+    refs = [work.cover, *(m.src for m in work.media)]
+    return [r.path for r in refs if r and r.path] + list(body_media)
 
 
 def page_assets(inputs: PageInputs) -> dict[str, Path]:

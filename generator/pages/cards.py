@@ -14,9 +14,9 @@ from typing import NamedTuple
 from generator.catalog.catalog import Catalog
 from generator.catalog.rights import Visibility, days_left
 from generator.model import default_credit_line as credit_line_of
-from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work, is_remote
+from generator.model import TIER_LABELS, TYPE_LABELS, USE_LABELS, Contributor, Term, Use, Work
 from generator.pages.wording import expiry_label
-from generator.pages.images import CARD_WIDTH, sized_path
+from generator.pages.images import CARD_WIDTH, web_src
 from generator.pages.routes import Routes
 
 
@@ -113,7 +113,7 @@ def make_card(work: Work, cat: Catalog, routes: Routes, expiry_window: int) -> W
         type_label=TYPE_LABELS[work.type],
         date=work.date.isoformat(),
         summary=work.summary,
-        cover=sized_path(work.cover, CARD_WIDTH) if work.cover and not is_remote(work.cover) else work.cover,
+        cover=web_src(work.cover, CARD_WIDTH) if work.cover else None,
         credits=credit_views(work, cat.library.contributors, routes),
         uses=tuple(USE_LABELS[u] for u in Use if u in work.rights.uses),
         expires=work.rights.expires.isoformat() if work.rights.expires else None,

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
-from generator.model import USE_LABELS, MediaItem, Reuse, Rights, Use, Work, WorkType, is_remote  # noqa: F401 (doctest)
+from generator.model import USE_LABELS, MediaItem, MediaRef, Reuse, Rights, Use, Work, WorkType  # noqa: F401 (doctest)
 from generator.pages.cards import Count, Ref, WorkCard, default_credit_line, expiry_days, type_counts  # noqa: F401 (re-exported)
 from generator.pages.wording import expiry_label
-from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, sized_path
+from generator.pages.images import CARD_WIDTH, PAGE_WIDTH, web_src
 from generator.pages.spec import LISTING, PageInputs, PageSpec
 
 LATEST_ON_INDEX = 30
@@ -109,10 +109,8 @@ class ArchivePage:
     works: list[WorkCard]
 
 
-def image_view(src: str, caption: str) -> ImageView:
-    if is_remote(src):
-        return ImageView(src, src, src, caption, False)
-    return ImageView(sized_path(src, CARD_WIDTH), sized_path(src, PAGE_WIDTH), src, caption, True)
+def image_view(src: MediaRef, caption: str) -> ImageView:
+    return ImageView(web_src(src, CARD_WIDTH), web_src(src, PAGE_WIDTH), src.value, caption, not src.is_remote)
 
 
 def work_page(work: Work, inputs: PageInputs) -> WorkPage:

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.model import AUDIENCE_LABELS
+
 
 class OutputRefused(Exception):
     """The target folder may not be written; the message says why, in Chinese."""
@@ -47,9 +49,6 @@ class OutputKind:
 
     def write_marker(self, folder: Path) -> None:
         (Path(folder) / self.marker).write_text(self.marker_text(), encoding="utf-8")
-
-
-AUDIENCE_LABELS = {"internal": "内部版", "dealer": "经销商版"}
 
 
 def project_folders(project: Path, content: Path, templates: Path, cache: Path, docs: Path | None = None) -> dict[Path, str]:

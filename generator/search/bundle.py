@@ -38,8 +38,8 @@ import weakref
 from pathlib import Path
 
 from generator.catalog.catalog import Catalog
-from generator.model import TYPE_LABELS, USE_LABELS, Use, Work, is_remote
-from generator.pages.images import CARD_WIDTH, sized_path
+from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
+from generator.pages.images import CARD_WIDTH, web_src
 from generator.pages.spec import PageInputs
 from generator.pages.wording import VIEW_ONLY, expiry_note
 from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
@@ -111,9 +111,7 @@ def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) ->
     for work in cat.listed:
         card = inputs.cards[work.id]
         text = html.unescape(_TAGS.sub(" ", inputs.bodies[work.id].html))
-        cover = ""
-        if work.cover:
-            cover = work.cover if is_remote(work.cover) else sized_path(work.cover, CARD_WIDTH)
+        cover = web_src(work.cover, CARD_WIDTH) if work.cover else ""
         records.append({
             "url": "/" + card.url,
             # EVERY closes each record: one word all works hold, so the browser reads the order of all

@@ -43,7 +43,7 @@ from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from generator.search.analysis import StreamAnalyzer
-from generator.model import Audience, Work
+from generator.model import AUDIENCE_LABELS, Audience, Work
 
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 10  # 9: one pre-analysed `content` stream (issue 12); 10: no segmenter words
@@ -115,7 +115,7 @@ def index_dir(cache_dir: Path, audience: Audience) -> Path:
     return Path(cache_dir) / "whoosh" / audience.value
 
 
-def open_index(cache_dir: Path, audience: Audience) -> tuple[index.Index, bool]:
+def open_index(cache_dir: Path, audience: Audience) -> index.Index:
     """Open the cached index of an edition, creating it anew when the schema changed.
 
     The schema is our own (never the one pickled in the index), and the files
@@ -127,27 +127,27 @@ def open_index(cache_dir: Path, audience: Audience) -> tuple[index.Index, bool]:
         _remove(folder)
     # (not index.exists_in: it would read the pickled schema)
     if folder.exists() and any(folder.glob("_MAIN_*.toc")):
-        return index.open_dir(str(folder), schema=make_schema()), False
+        return index.open_dir(str(folder), schema=make_schema())
     _remove(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(folder), make_schema())
     stamp.write_text(str(SCHEMA_VERSION))
     write_manifest(folder)
-    return ix, True
+    return ix
 
 
 def update_index(cache_dir: Path, audience: Audience, docs: list[dict], procs: int = 1) -> tuple[index.Index, SyncReport]:
     """Open, check and bring up to date the edition's index; a damaged one is rebuilt from `docs`."""
     with index_lock(cache_dir, audience):
         try:
-            ix, _ = open_index(cache_dir, audience)
+            ix = open_index(cache_dir, audience)
             report = sync_index(ix, docs, procs=procs)
             _read_back(ix, docs)
         except index.LockError:
             raise
         except Exception:  # noqa: BLE001 - whatever a damaged file raises, the cure is a new index
             _remove(index_dir(cache_dir, audience))
-            ix, _ = open_index(cache_dir, audience)
+            ix = open_index(cache_dir, audience)
             report = sync_index(ix, docs, procs=procs)
         write_manifest(index_dir(cache_dir, audience))
     return ix, report
@@ -174,7 +174,7 @@ def index_lock(cache_dir: Path, audience: Audience):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"另一个 koc 进程正在更新{'经销商版' if audience is Audience.DEALER else '内部版'}的检索索引，等待它完成……",
+            print(f"另一个 koc 进程正在更新{AUDIENCE_LABELS[audience]}的检索索引，等待它完成……",
                   file=sys.stderr)
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:

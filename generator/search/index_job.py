@@ -118,7 +118,7 @@ class IndexJob:
         lock (another build of the same edition may be updating the index meanwhile)."""
         self.wait()
         with index_lock(self._cache_dir, self._audience):
-            ix, _ = open_index(self._cache_dir, self._audience)
+            ix = open_index(self._cache_dir, self._audience)
             with ix.searcher() as searcher:
                 yield searcher
 
