@@ -143,6 +143,9 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
             dest.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(payload, Path):
                 shutil.copyfile(payload, dest)
+            elif isinstance(payload, str):
+                # A page, rendered only now: one page's text in memory at a time.
+                dest.write_bytes(sources.pages[payload].encode("utf-8"))
             else:
                 dest.write_bytes(payload)
         if sources.search_job is not None:
@@ -157,12 +160,13 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
     return len(sources.pages)
 
 
-def _export_plan(sources: SiteSources, allowed_roots: list[Path]) -> list[tuple[str, Path | bytes]]:
-    """(relative path, source file or bytes) for every exported file; `OutputRefused` if any is unsafe."""
+def _export_plan(sources: SiteSources, allowed_roots: list[Path]) -> list[tuple[str, Path | bytes | str]]:
+    """(relative path, source file, bytes, or the page's own path in `sources.pages`) for every
+    exported file; `OutputRefused` if any is unsafe."""
     roots = [Path(os.path.realpath(r)) for r in allowed_roots]
-    plan: list[tuple[str, Path | bytes]] = []
+    plan: list[tuple[str, Path | bytes | str]] = []
     bad = []
-    items = [(p, text.encode("utf-8")) for p, text in sources.pages.items()]
+    items: list[tuple[str, Path | bytes | str]] = [(p, p) for p in sources.pages]
     items += [(p, Path(src)) for p, src in sources.assets.items()]
     items += list(sources.data_files.items())
     for path, payload in items:
