@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import statistics
 import signal
@@ -57,6 +58,16 @@ class Run:
     peaks_mb: dict | None = None  # per process of the build's tree, sampled (the build itself is "build")
 
 
+# Set by --memory-limit-gb: the address space each build process may take (RLIMIT_AS), so that
+# a build growing past it fails alone instead of pushing a shared machine out of memory.
+MEMORY_LIMIT_BYTES: int | None = None
+
+
+def _limit_memory() -> None:
+    if MEMORY_LIMIT_BYTES:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+
 def measure(cmd: list, cwd: Path, log: Path, timeout: float | None = None) -> Run:
     """Run `cmd` in a fresh process; wall time and that process's own max RSS.
     With `timeout`, a build still running then is killed (with its children) and marked timed out."""
@@ -65,7 +76,7 @@ def measure(cmd: list, cwd: Path, log: Path, timeout: float | None = None) -> Ru
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_limit_memory)
         fired = threading.Event()
 
         def kill():
@@ -84,6 +95,9 @@ def measure(cmd: list, cwd: Path, log: Path, timeout: float | None = None) -> Ru
             timer.cancel()
         timed_out = fired.is_set()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    # Progress as it happens: a long bench (50,000 works) shows each build as it ends.
+    print(f"  [{time.strftime('%H:%M:%S')}] {Path(log).stem}: {seconds:.1f} s, exit {proc.returncode}"
+          f"{' (timed out)' if fired.is_set() else ''}, peak {usage.ru_maxrss / 1024:.0f} MB {sampler.peaks}", flush=True)
     return Run(round(seconds, 3), round(usage.ru_maxrss / 1024, 1), proc.returncode, str(log), timed_out, sampler.peaks)
 
 
@@ -359,9 +373,13 @@ def main(argv=None) -> int:
     ap.add_argument("--builds-only", action="store_true",
                     help="time the builds alone (no koc check, search, browser or serve figures): the 50,000-work bench")
     ap.add_argument("--plain-timeout", type=float, help="kill a plain MkDocs build still running after this many seconds")
+    ap.add_argument("--memory-limit-gb", type=float,
+                    help="address space each build process may take (its helpers each as much); a build needing more fails")
     ap.add_argument("--json", type=Path, help="write all figures, including every run, to this file")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    global MEMORY_LIMIT_BYTES
+    MEMORY_LIMIT_BYTES = int(args.memory_limit_gb * 2**30) if args.memory_limit_gb else None
 
     if not (BIN / "koc").exists():
         print(f"note: {BIN / 'koc'} not found — the generator is not installed yet; running the plain baseline only")
