@@ -328,6 +328,9 @@ def scaling(results: dict) -> dict:
         out[key] = {site: ratio(results[n][site].get("seconds"), results[sizes[0]][site].get("seconds"))
                     for site in ("koc", "plain")}
         out[key]["linear"] = round(n / sizes[0], 2)
+        # The same in CPU seconds, which the load of other jobs on the machine moves much less.
+        out[key]["cpu"] = {site: ratio(results[n][site].get("cpu_seconds"), results[sizes[0]][site].get("cpu_seconds"))
+                           for site in ("koc", "plain")}
     return out
 
 
@@ -358,6 +361,9 @@ def target_rows(results: dict) -> list[tuple[str, list, str, object]]:
     ]
     for key, value in scaling(results).items():
         rows.append((f"{key}, koc (plain)", [None] * (len(sizes) - 1) + [f"{fmt(value['koc'])} ({fmt(value['plain'])})"],
+                     f"linear {value['linear']}", None))
+        cpu = value["cpu"]
+        rows.append((f"  in CPU s, koc (plain)", [None] * (len(sizes) - 1) + [f"{fmt(cpu['koc'])} ({fmt(cpu['plain'])})"],
                      f"linear {value['linear']}", None))
     return rows
 
