@@ -35,6 +35,14 @@ def _status(field: str) -> float:
 
 def mark(stage: str) -> None:
     STAGES.append((stage, time.perf_counter() - _START, _status("VmRSS"), _status("VmHWM")))
+    # Also at once, so a build stopped halfway (a large library) still shows how far memory grew.
+    stage, seconds, rss, peak = STAGES[-1]
+    print(f"  [{seconds:7.1f} s] {stage}: RSS {rss:.0f} MB, peak {peak:.0f} MB, helpers {_rounded(CHILD_PEAKS)}",
+          file=sys.stderr, flush=True)
+
+
+def _rounded(peaks: dict[str, float]) -> dict[str, int]:
+    return {cmd.split("/")[-1][:30]: round(mb) for cmd, mb in peaks.items() if mb}
 
 
 def _children(pid: int) -> list[int]:
