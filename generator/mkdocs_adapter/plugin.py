@@ -1,9 +1,11 @@
 """The MkDocs adapter: wires MkDocs events to the engine-neutral pipeline.
 
 on_config reads the options and runs the pipeline once (so a library with
-errors fails before anything is written); on_files hands the rendered
-pages and their media to MkDocs as virtual files, kept out of the
-navigation; on_serve also watches content/ and site_templates/.
+errors fails before anything is written); on_files hands the pages and
+their media to MkDocs as virtual files, kept out of the navigation; a build
+renders each generated page only when MkDocs writes it (`StreamedPage`, in
+on_page_context) and lets it go after (on_post_page), so memory does not
+grow with every page's text; on_serve also watches content/ and site_templates/.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from generator.mkdocs_adapter.config import KocPluginConfig, to_options
 from generator.mkdocs_adapter.edition_nav import edition_nav
 from generator.mkdocs_adapter.page_toc import page_toc
 from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.mkdocs_adapter.streamed_page import StreamedPage
 from generator.model import AUDIENCE_LABELS, AUDIENCE_NOTICES, Audience
 from generator.options import Options
 from generator.pages.site import SiteSources, generate_site
@@ -40,7 +43,7 @@ class ContentBuildError(PluginError):
 
 
 class GeneratedPage(Page):
-    """A page the pipeline wrote as HTML, served as it is.
+    """A page the pipeline wrote as HTML, served as it is (the preview's pages, read from their files).
 
     MkDocs would build a Python-Markdown instance with every extension for each
     page (at 5,000 works, seconds) only to re-parse HTML; the table of contents
@@ -117,8 +120,9 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             for path, source in sorted(on_disk.items()):
                 files.append(File.generated(config, path, abs_src_path=str(source), inclusion=InclusionLevel.NOT_IN_NAV))
         else:
-            for path, markdown in sorted(self.sources.pages.items()):
-                files.append(File.generated(config, path, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+            # No text yet: a StreamedPage renders itself when MkDocs writes it.
+            for path in sorted(self.sources.pages):
+                files.append(File.generated(config, path, content="", inclusion=InclusionLevel.NOT_IN_NAV))
         for path, source in sorted(self.sources.assets.items()):
             files.append(File.generated(config, path, abs_src_path=str(source)))
         for path, data in sorted(self.sources.data_files.items()):
@@ -136,8 +140,21 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
     def on_pre_page(self, page, config, files):
         if self.sources is not None and page.file.src_uri in self.sources.pages:
             # Same object (the nav may hold it), rendered without Markdown.
-            page.__class__ = GeneratedPage
+            if self.options.preview:
+                page.__class__ = GeneratedPage
+            else:
+                StreamedPage.adopt(page, self.sources.pages)
         return page
+
+    def on_page_context(self, context, page, config, nav):
+        if isinstance(page, StreamedPage):
+            page.fill()
+        return context
+
+    def on_post_page(self, output, page, config):
+        if isinstance(page, StreamedPage):
+            page.drop()
+        return output
 
     def on_post_build(self, config):
         # Both indexes were built beside the site; a failure in either fails the build.

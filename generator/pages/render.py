@@ -77,8 +77,16 @@ class Renderer:
         self.routes = routes  # per build: passed to each render, not kept in the shared environment
 
     def page(self, src_path: str, template: str, title: str, meta: dict | None = None, **context) -> str:
-        front = {"title": safe_title(title), **(meta or {})}
+        """The page source: front matter, then the body."""
         # JSON is valid YAML and escapes everything YAML could misread.
-        header = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in front.items())
-        body = self.env.get_template(template).render(page_src=src_path, routes=self.routes, title=title, **context)
-        return f"---\n{header}---\n\n{body}"
+        header = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in front_matter(title, meta).items())
+        return f"---\n{header}---\n\n{self.body(src_path, template, title, **context)}"
+
+    def body(self, src_path: str, template: str, title: str, **context) -> str:
+        """The page without its front matter: what an engine renders into the theme."""
+        return self.env.get_template(template).render(page_src=src_path, routes=self.routes, title=title, **context)
+
+
+def front_matter(title: str, meta: dict | None = None) -> dict:
+    """A page's metadata as an engine reads it back from the source's front matter."""
+    return {"title": safe_title(title), **(meta or {})}

@@ -3,14 +3,16 @@
 Nothing here knows about MkDocs: the result is a set of page sources
 (site path → Markdown) and the media files they use, which the MkDocs plugin
 hands to MkDocs as virtual files and `koc export` writes to a folder. Page
-producers (one per family of pages) yield page specs; this step renders them.
+producers (one per family of pages) yield page specs; this step files them in
+`PageSources`, which renders a page when it is read (so no build holds the
+text of every page at once).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from generator.catalog.catalog import build_catalog
 from generator.catalog.related import related_works
@@ -26,6 +28,7 @@ from generator.pages.collections import collection_pages, hub_pages
 from generator.pages.dashboard import dashboard_page
 from generator.pages.home import finder_page, home_page
 from generator.pages.kit import QR_VERSION, kit_files, kit_page, qr_svg
+from generator.pages.page_sources import PageSources
 from generator.pages.insights import insights_page
 from generator.pages.people import contributor_pages, hall_of_fame_page
 from generator.pages.problems import problem_pages
@@ -65,7 +68,7 @@ PRODUCERS: tuple[Callable[[PageInputs], Iterable[PageSpec]], ...] = (
 
 @dataclass
 class SiteSources:
-    pages: dict[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown
+    pages: Mapping[str, str] = field(default_factory=dict)  # "works/x.md" -> Markdown, rendered when read
     assets: dict[str, Path] = field(default_factory=dict)  # "media/a.jpg" -> source file
     data_files: dict[str, bytes] = field(default_factory=dict)  # generated non-page files
     problems: list[Problem] = field(default_factory=list)  # warnings only
@@ -131,10 +134,10 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
         problems=checked.problems,
     )
 
-    renderer = Renderer(options.templates_dir, routes)
+    out.pages = pages = PageSources(Renderer(options.templates_dir, routes))
     for produce in PRODUCERS:
         for spec in produce(inputs):
-            out.pages[spec.path] = renderer.page(spec.path, spec.template, spec.title, spec.meta, **spec.variables())
+            pages.add(spec)
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
     records = search_records(inputs, out.index_job.take_streams())

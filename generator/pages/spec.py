@@ -34,13 +34,17 @@ class PageSpec:
     path: str  # source path, from the route table: "works/x.md"
     template: str  # in site_templates/pages/
     title: str
-    context: Any  # a dataclass of this page kind; its fields are the template's variables
+    # A dataclass of this page kind (its fields are the template's variables), or a
+    # function that makes it when the page is rendered: a build holds every spec
+    # until MkDocs writes the page, so the bulk (work pages) defers its view data.
+    context: Any
     meta: dict = field(default_factory=dict)  # frontmatter besides the title
     files: dict = field(default_factory=dict)  # site path -> bytes: generated files the page uses (e.g. its stylesheet)
 
     def variables(self) -> dict[str, Any]:
+        context = self.context() if callable(self.context) else self.context
         # Shallow: the template reads the context's own objects (cards, works), not copies.
-        return {f.name: getattr(self.context, f.name) for f in dataclasses.fields(self.context)}
+        return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
 
 
 @dataclass

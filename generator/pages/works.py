@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt  # noqa: F401 (doctest)
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterator, NamedTuple
 
 from generator.catalog.rights import Visibility, stub_reason
@@ -161,7 +162,8 @@ def work_pages(inputs: PageInputs) -> Iterator[PageSpec]:
         vis = cat.visibility[work.id]
         path = inputs.routes.source("work", id=work.id)
         if vis in (Visibility.LISTED, Visibility.DRAFT):
-            yield PageSpec(path, "work.md.j2", work.title, work_page(work, inputs))
+            # The view data is made when the page is rendered (see PageSpec.context).
+            yield PageSpec(path, "work.md.j2", work.title, partial(work_page, work, inputs))
         elif vis is Visibility.STUB:
             stub = StubPage(work.id, stub_reason(work), work.date.isoformat())
             yield PageSpec(path, "stub.md.j2", work.title, stub, dict(LISTING, koc_offline=True))

@@ -147,6 +147,9 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
             dest.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(payload, Path):
                 shutil.copyfile(payload, dest)
+            elif isinstance(payload, str):
+                # A page, rendered only now: one page's text in memory at a time.
+                dest.write_bytes(sources.pages[payload].encode("utf-8"))
             else:
                 dest.write_bytes(payload)
         if sources.search_job is not None:
@@ -162,14 +165,15 @@ def export_pages(sources: SiteSources, out_dir: Path, kind: OutputKind, protecte
 
 
 def _export_plan(sources: SiteSources, allowed_roots: list[Path], docs: str = "",
-                 extra: list[tuple[str, Path | bytes]] = (), extra_roots: list[Path] = ()) -> list[tuple[str, Path | bytes]]:
-    """(relative path, source file or bytes) for every exported file (the site's under `docs`,
-    then `extra`, each copied only from its own folders); `OutputRefused` if any is unsafe."""
+                 extra: list[tuple[str, Path | bytes]] = (), extra_roots: list[Path] = ()) -> list[tuple[str, Path | bytes | str]]:
+    """(relative path, source file, bytes, or the page's own path in `sources.pages`) for every
+    exported file (the site's under `docs`, then `extra`, each copied only from its own folders);
+    `OutputRefused` if any is unsafe."""
     site_roots = [Path(os.path.realpath(r)) for r in allowed_roots]
     own_roots = [Path(os.path.realpath(r)) for r in extra_roots]
-    plan: list[tuple[str, Path | bytes]] = []
+    plan: list[tuple[str, Path | bytes | str]] = []
     bad = []
-    items = [(p, text.encode("utf-8")) for p, text in sources.pages.items()]
+    items: list[tuple[str, Path | bytes | str]] = [(p, p) for p in sources.pages]
     items += [(p, Path(src)) for p, src in sources.assets.items()]
     items += list(sources.data_files.items())
     # Each path stays inside its own folder: the site's inside `docs`, the others inside the export.
