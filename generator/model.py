@@ -118,6 +118,17 @@ AUDIENCE_NOTICES = {
     Audience.DEALER: "仅含可在经销商会议使用的作品",
 }
 
+
+def edition_extra(audience: Audience, as_of: str, drafts: bool = False, problems: list[str] = ()) -> dict:
+    """`extra.koc` as the theme overrides read it: set by the koc plugin at build time and
+    written into mkdocs.yml by `koc export --with-config` (for engines that run no plugin).
+
+    >>> edition_extra(Audience.DEALER, "2026-06-01")["edition"]
+    '经销商版'
+    """
+    return {"audience": audience.value, "edition": AUDIENCE_LABELS[audience], "notice": AUDIENCE_NOTICES[audience],
+            "as_of": as_of, "drafts": drafts, "problems": list(problems)}
+
 # The programme named in every default credit line, spelt as the works spell it.
 # The site (a work without `credit_line`) and `koc new` both take it from here.
 CREDIT_PROGRAMME = "星途车主KOC计划"

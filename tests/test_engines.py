@@ -211,8 +211,8 @@ def test_exported_project_of_the_dealer_edition_holds_only_its_pages(tmp_path):
     # Internal-only pages: neither generated (insights, dashboard) nor copied (the editors' guide), nor in the nav.
     assert not {"insights/index.md", "dashboard/index.md", "guide/index.md"} & set(nav)
     assert not (out / "docs/guide").exists() and not (out / "docs/insights").exists()
-    assert config["extra"]["koc"] == {"audience": "dealer", "edition": "经销商版", "as_of": MANIFEST_AS_OF,
-                                      "drafts": False, "problems": []}
+    assert config["extra"]["koc"] == {"audience": "dealer", "edition": "经销商版", "notice": "仅含可在经销商会议使用的作品",
+                                      "as_of": MANIFEST_AS_OF, "drafts": False, "problems": []}
     assert config["plugins"] == [] and config["docs_dir"] == "docs" and config["theme"]["custom_dir"] == "overrides"
     assert (out / "overrides/main.html").is_file() and (out / "docs/works/2026-camping-video.md").is_file()
     assert (out / "docs/pagefind/pagefind-entry.json").is_file() and (out / ".koc-export").is_file()

@@ -25,7 +25,7 @@ from generator.mkdocs_adapter.edition_nav import edition_nav
 from generator.mkdocs_adapter.page_toc import page_toc
 from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
 from generator.mkdocs_adapter.streamed_page import StreamedPage
-from generator.model import AUDIENCE_LABELS, AUDIENCE_NOTICES, Audience
+from generator.model import AUDIENCE_LABELS, Audience, edition_extra
 from generator.options import Options
 from generator.pages.site import SiteSources, generate_site
 from generator.problems import ContentError
@@ -99,14 +99,9 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
             (log.warning if self.options.preview else log.info)(problem.format())
         if self.options.audience is Audience.DEALER:
             config.nav = _nav_without(config.nav, self.options.internal_pages)
-        config.extra["koc"] = {
-            "audience": self.options.audience.value,
-            "edition": AUDIENCE_LABELS[self.options.audience],
-            "notice": AUDIENCE_NOTICES[self.options.audience],
-            "as_of": self.options.as_of.isoformat(),
-            "drafts": self.options.drafts,
-            "problems": [p.format() for p in self.sources.problems if p.severity == "error"],
-        }
+        config.extra["koc"] = edition_extra(
+            self.options.audience, self.options.as_of.isoformat(), self.options.drafts,
+            [p.format() for p in self.sources.problems if p.severity == "error"])
         return config
 
     def on_files(self, files: Files, config) -> Files:

@@ -13,9 +13,7 @@ carries everything the plugin would have added, as plain files and settings:
 
 `zensical build`, `mkdocs build` or `properdocs build` run in DIR then build the site.
 
-Example:
-    >>> sorted(edition_extra("dealer", "2026-06-01"))
-    ['as_of', 'audience', 'drafts', 'edition', 'problems']
+Its mkdocs.yml carries `extra.koc` from `model.edition_extra`, which the koc plugin sets at build time.
 """
 
 from __future__ import annotations
@@ -26,18 +24,12 @@ from pathlib import Path
 import yaml
 
 from generator.mkdocs_adapter.edition_nav import edition_nav
-from generator.model import AUDIENCE_LABELS, Audience
+from generator.model import Audience, edition_extra
 from generator.options import Options
 
 DOCS = "docs"
 OVERRIDES = "overrides"
 CONFIG = "mkdocs.yml"
-
-
-def edition_extra(audience: str, as_of: str, drafts: bool = False) -> dict:
-    """`extra.koc` as the theme overrides read it (the koc plugin sets the same at build time)."""
-    return {"audience": audience, "edition": AUDIENCE_LABELS[Audience(audience)], "as_of": as_of,
-            "drafts": drafts, "problems": []}
 
 
 def _files_under(root: Path) -> dict[str, Path]:
@@ -84,7 +76,7 @@ def project_files(options: Options, raw_config: dict, page_paths: set[str]) -> t
     if raw_config.get("nav") is not None:
         config["nav"] = edition_nav(raw_config["nav"], written.__contains__)
     config["extra"] = {**(raw_config.get("extra") or {}),
-                       "koc": edition_extra(options.audience.value, options.as_of.isoformat(), options.drafts)}
+                       "koc": edition_extra(options.audience, options.as_of.isoformat(), options.drafts)}
     # Without a plugins list MkDocs would add its own search plugin; the site searches with Pagefind.
     plugins = raw_config.get("plugins") or []
     if isinstance(plugins, dict):
