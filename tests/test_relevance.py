@@ -21,7 +21,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 WORKS = REPO / "content" / "works"
-CATEGORIES = {"model", "concept", "mixed", "two-word", "contributor", "typo", "fullwidth", "nothing"}
+CATEGORIES = {"model", "concept", "mixed", "two-word", "unspaced", "contributor", "typo", "fullwidth", "nothing"}
 
 
 def _load_bench():
