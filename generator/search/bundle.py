@@ -297,7 +297,8 @@ def search_data(cat: Catalog) -> dict[str, bytes]:
     work matched) and the number of works (for idf), shared by the header search and the finder."""
     import json
 
-    from generator.search.edition_index import analyzer_of
+    from generator.search.edition_index import analyzer_of, segmenter_of
 
     data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
-    return {"koc-search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}
+    return {"koc-search/vocab.json": json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            **segmenter_of(cat).dictionary.shards()}  # the query segmenter's words, koc-search/words/<xx>.json
