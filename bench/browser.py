@@ -47,11 +47,14 @@ def measure_browser(site: Path, query: str = "续航", finder: str = "type=video
         page.wait_for_load_state("networkidle")
         sizes = []
         page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+        words = []  # the query segmenter's shards (koc-search/words/, koc-words.js)
+        page.on("requestfinished", lambda r: words.append(r.sizes()["responseBodySize"]) if "/koc-search/words/" in r.url else None)
         start = time.perf_counter()
         page.fill(".koc-search__input", query)
         page.wait_for_selector(".koc-search__hit", timeout=30000)
         figures["header_search_ms"] = round((time.perf_counter() - start) * 1000)
         figures["header_search_bytes"] = sum(sizes)
+        figures["header_search_bytes_words"] = sum(words)
         page.close()
 
         page = browser.new_page()
