@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from generator.search.analysis import Analyzer, SearchVocabulary, VocabEntry
-from generator.search.segmenter import SHARD_DIR, SHARDS, Segmenter, WordDictionary, edition_dictionary, query_words
+from generator.search.segmenter import SHARD_DIR, SHARDS, STOP_WORDS, Segmenter, WordDictionary, edition_dictionary, query_words
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-06-01"
@@ -195,9 +195,17 @@ def test_the_browser_cuts_every_query_as_python_does(demo):
                 }
                 return out;
             }""", [base, queries])
+            # the same stop words: each between two words, and alone
+            stops = sorted(STOP_WORDS)
+            cuts = [["座椅", w, "放倒"] for w in stops] + [[w] for w in stops] + [["的", w] for w in stops]
+            stop_got = page.evaluate("""async ([base, cuts]) => {
+                const words = await import(base + "assets/javascripts/koc-words.js");
+                return cuts.map((c) => words.queryWords(c));
+            }""", [base, cuts])
             browser.close()
     finally:
         httpd.shutdown()
+    assert stop_got == [query_words(c) for c in cuts]
     differ = {q: (expected[q], got[q]) for q in queries if expected[q] != got[q]}
     assert not differ, list(differ.items())[:5]
     # the comparison says something: many queries are cut into two or more words
