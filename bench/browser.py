@@ -52,6 +52,8 @@ def measure_browser(site: Path, query: str | list[str] = "续航", finder: str =
             page.wait_for_load_state("networkidle")
             sizes = []
             page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+            words = []  # the query segmenter's shards (koc-search/words/, koc-words.js)
+            page.on("requestfinished", lambda r: words.append(r.sizes()["responseBodySize"]) if "/koc-search/words/" in r.url else None)
             start = time.perf_counter()
             page.fill(".koc-search__input", q)
             page.wait_for_selector(".koc-search__hit, .koc-search__none", timeout=30000)
@@ -63,6 +65,7 @@ def measure_browser(site: Path, query: str | list[str] = "续航", finder: str =
             figures[f"header_search_ms{suffix}"] = ms
             figures[f"header_search_bytes{suffix}"] = before
             figures[f"header_search_bytes_all{suffix}"] = sum(sizes)
+            figures[f"header_search_bytes_words{suffix}"] = sum(words)
             figures[f"header_search_hits{suffix}"] = hits
             context.close()
 

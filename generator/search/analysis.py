@@ -198,8 +198,11 @@ def _kept(text: str, normalised: bool = False) -> tuple[str, list[bool]]:
 class Analyzer:
     """The library's analysis: index streams for works, groups for queries."""
 
-    def __init__(self, vocab: SearchVocabulary):
+    def __init__(self, vocab: SearchVocabulary, segmenter=None):
         self.vocab = vocab
+        # Cuts a query's Chinese runs into words (segmenter.Segmenter), or a function that makes
+        # one when a query first needs it; None: a run is one word.
+        self._segmenter = segmenter
 
     # ------------------------------------------------------------ index side
 
@@ -266,8 +269,8 @@ class Analyzer:
             nxt = segments[k + 1] if k + 1 < len(segments) else None
             prev = segments[k - 1] if k > 0 else None
             if len(tail) == 1 and not _LATIN.match(tail) and nxt and nxt[0] == "form" and not nxt[2] and not _LATIN.match(nxt[1][0]):
-                if tail in STOP_CHARS:
-                    seg[1] = seg[1][:-1]
+                if tail in STOP_CHARS or seg[1] == tail and prev and prev[0] == "form" and not seg[2]:
+                    seg[1] = seg[1][:-1]  # a particle, or one character between two forms (老人坐第三排)
                 else:
                     nxt[0], nxt[1], nxt[2] = "piece", seg[1] + nxt[1], seg[2]
                     seg[1] = ""
@@ -287,8 +290,16 @@ class Analyzer:
                 if _LATIN.match(run) or len(run) == 1:
                     groups.append((run,))
                 else:
-                    groups.append(tuple(run[k:k + 2] for k in range(len(run) - 1)))
+                    groups.extend(tuple(w[k:k + 2] for k in range(len(w) - 1)) for w in self.words_of(run))
         return list(dict.fromkeys(groups))
+
+    def words_of(self, run: str) -> list[str]:
+        """The words of a query's Chinese run (2+ characters each): the segmenter's, or the run itself."""
+        if self._segmenter is None:
+            return [run]
+        if not hasattr(self._segmenter, "words"):
+            self._segmenter = self._segmenter()
+        return self._segmenter.words(run)
 
     def marked(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         """What an excerpt marks: every group and the other forms of its vocabulary entries."""

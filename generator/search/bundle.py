@@ -3,7 +3,7 @@
 Each record's content is the work's token stream from `analysis` (the very
 stream `koc search` indexes), under a language Pagefind does not segment, so
 its index holds exactly our tokens; `koc-find.js` cuts the query as
-`analysis.Analyzer.query_groups` does (with `koc-search/vocab.json`, the
+`analysis.Analyzer.query_groups` does (with `koc-search/vocab.json.bin`, the
 library's vocabulary) and asks Pagefind one exact search per token or
 bigram phrase, then ranks as `rank.py` does. The record's plain text rides
 in its meta for the excerpt, which marks the query's real words.
@@ -330,9 +330,10 @@ def search_data(cat: Catalog) -> dict[str, bytes]:
 
     Gzip'd JSON (7 KB against 26 KB at 5,000 works, most of it contributors' names), unpacked by
     the browser's DecompressionStream; not named .gz, so that no server adds a Content-Encoding.
+    The query segmenter's words go beside it, `koc-search/words/<xx>.json`, fetched per character.
     """
-    from generator.search.edition_index import analyzer_of
+    from generator.search.edition_index import analyzer_of, segmenter_of
 
     data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return {VOCAB_FILE: gzip.compress(text, compresslevel=9, mtime=0)}
+    return {VOCAB_FILE: gzip.compress(text, compresslevel=9, mtime=0), **segmenter_of(cat).dictionary.shards()}

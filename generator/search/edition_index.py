@@ -24,10 +24,28 @@ def analyzer_of(cat: Catalog) -> Analyzer:
     """The library's analyzer (its vocabulary), made once per catalog."""
     cached = getattr(cat, "_koc_analyzer", None)
     if cached is None:
-        cached = Analyzer(SearchVocabulary.of_library(cat.library, cat.tags))
+        cached = Analyzer(SearchVocabulary.of_library(cat.library, cat.tags), segmenter=lambda: segmenter_of(cat))
         try:
             cat._koc_analyzer = cached
         except AttributeError:  # a frozen catalog: analyse again next time
+            pass
+    return cached
+
+
+def segmenter_of(cat: Catalog):
+    """The edition's query segmenter (`segmenter.py`): its dictionary is made from the text of the
+    works the edition lists and the vocabulary, once per catalog; the browser gets the same one."""
+    from generator.search.segmenter import Segmenter, edition_dictionary
+
+    cached = getattr(cat, "_koc_segmenter", None)
+    if cached is None:
+        vocab = analyzer_of(cat).vocab
+        texts = [t for w in cat.listed for t in (w.title, w.summary if w.summary_given else "", w.body)]
+        texts += [n for e in vocab.entries for n in (e.label, *e.aliases)]
+        cached = Segmenter(edition_dictionary(texts, vocab.forms))
+        try:
+            cat._koc_segmenter = cached
+        except AttributeError:
             pass
     return cached
 

@@ -3,6 +3,9 @@
 // ask Pagefind one exact search per group (a token, or a phrase of bigrams) and per token,
 // keep the works every group matches, rank them by the same weights as `koc search`.
 // Pagefind's index holds the works' pre-analysed token streams, so both sides see the same words.
+// A query's Chinese runs are cut into words as `koc search` cuts them (koc-words.js, segmenter.py).
+import { loadWords, wordsOf } from "./koc-words.js";
+
 const CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
 const KEEP = new RegExp(`[${CJK}a-z0-9]`);
 const PIECES = new RegExp(`[${CJK}]+|[a-z0-9]+`, "g");
@@ -101,7 +104,7 @@ function scanForms(s, seps, vocab) {
 // bigrams (analysis.Analyzer.query_groups, rule for rule).
 const STOP_CHARS = new Set([..."的了和与及在是也就都着之"]);
 
-export function queryGroups(vocab, text) {
+export function queryGroups(vocab, text, words = (run) => [run]) {
   const { chars: s, seps } = kept(text);
   const found = new Map(scanForms(s, seps, vocab));
   const segments = [];  // [kind, text, gapBefore]
@@ -119,7 +122,8 @@ export function queryGroups(vocab, text) {
     const head = runs[0] ?? "", tail = runs.at(-1) ?? "";
     const nxt = segments[k + 1], prev = segments[k - 1];
     if ([...tail].length === 1 && !LATIN.test(tail) && nxt && nxt[0] === "form" && !nxt[2] && !LATIN.test(nxt[1][0])) {
-      if (STOP_CHARS.has(tail)) seg[1] = [...seg[1]].slice(0, -1).join("");
+      // a particle, or one character between two forms (老人坐第三排), is dropped
+      if (STOP_CHARS.has(tail) || (seg[1] === tail && prev && prev[0] === "form" && !seg[2])) seg[1] = [...seg[1]].slice(0, -1).join("");
       else { nxt[0] = "piece"; nxt[1] = seg[1] + nxt[1]; nxt[2] = seg[2]; seg[1] = ""; }
     } else if ([...head].length === 1 && !LATIN.test(head) && prev && prev[0] === "form" && !seg[2] && !LATIN.test([...prev[1]].at(-1))) {
       if (STOP_CHARS.has(head)) seg[1] = [...seg[1]].slice(1).join("");
@@ -132,7 +136,7 @@ export function queryGroups(vocab, text) {
     for (const m of word.matchAll(PIECES)) {
       const run = [...m[0]];
       if (LATIN.test(run[0]) || run.length === 1) groups.push([run.join("")]);
-      else groups.push(run.slice(0, -1).map((c, k) => c + run[k + 1]));
+      else for (const w of words(run.join(""))) { const cs = [...w]; groups.push(cs.slice(0, -1).map((c, k) => c + cs[k + 1])); }
     }
   }
   const seen = new Set();
@@ -278,13 +282,15 @@ function placeOf(pagefind, sort) {
 // Each result: {id, score, data()}; data() resolves to Pagefind's record data.
 export async function findWorks(base, text, { filters = {}, sort = null } = {}) {
   const { pagefind, vocab } = await load(base);
-  let groups = queryGroups(vocab, text);
+  await loadWords(base, normalise(text));  // the segmenter's shards for the query's characters
+  let groups = queryGroups(vocab, text, wordsOf);
   if (!groups.length) return { groups, results: [] };
   let results = await rankGroups(pagefind, vocab, groups, filters, sort);
   if (!results.length) {
     const fixed = correct(vocab, text);
     if (fixed) {
-      groups = queryGroups(vocab, fixed);
+      await loadWords(base, fixed);
+      groups = queryGroups(vocab, fixed, wordsOf);
       results = await rankGroups(pagefind, vocab, groups, filters, sort);
     }
   }
