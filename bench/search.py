@@ -42,7 +42,7 @@ from generator.catalog.catalog import build_catalog  # noqa: E402
 from generator.catalog.rights import Edition  # noqa: E402
 from generator.content.check import check_library  # noqa: E402
 from generator.options import Options  # noqa: E402
-from generator.search.index import open_index, sync_index  # noqa: E402
+from generator.search.index import index_dir, open_index, sync_index  # noqa: E402
 from generator.search.query import filters_query, search_words  # noqa: E402
 from generator.search.edition_index import analyzer_of, index_documents  # noqa: E402
 
@@ -85,9 +85,9 @@ def latency_of_built(project: Path, queries: int = 200) -> dict:
     opts = Options(project_dir=project, as_of=dt.date(2026, 11, 1)).resolve()
     checked = check_library(opts)
     cat = build_catalog(checked.library, Edition(opts.audience, opts.as_of), checked.tags)
-    ix, created = open_index(opts.cache_dir, opts.audience)
-    if created:
+    if not (index_dir(opts.cache_dir, opts.audience) / "SCHEMA_VERSION").is_file():
         raise SystemExit(f"no whoosh index in {opts.cache_dir}: run koc build there first")
+    ix = open_index(opts.cache_dir, opts.audience)
     return query_latency(ix, cat, checked, queries)
 
 
