@@ -21,6 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proctree import descendants  # noqa: E402
+
 STAGES: list[tuple[str, float, float, float]] = []  # stage, seconds since start, RSS MB, peak MB
 _START = time.perf_counter()
 
@@ -45,17 +48,6 @@ def _rounded(peaks: dict[str, float]) -> dict[str, int]:
     return {cmd.split("/")[-1][:30]: round(mb) for cmd, mb in peaks.items() if mb}
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out + [d for c in out for d in _children(c)]
-
-
 CHILD_PEAKS: dict[str, float] = {}  # a child's command → the largest peak RSS seen of such a process, MB
 
 
@@ -63,7 +55,7 @@ def watch_children(every: float = 0.5) -> None:
     """Sample the peak RSS of every descendant (the whoosh indexer, its writers, Pagefind) until the build ends."""
     def loop():
         while True:
-            for pid in _children(os.getpid()):
+            for pid in descendants(os.getpid()):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:70]
