@@ -326,6 +326,31 @@ def test_collections_read_in_words_and_print_as_kits(browser, edition):
     pg.close()
 
 
+def test_a_collections_kit_leaves_the_kit_being_gathered_alone(browser, edition):
+    audience, site, base, lib = edition
+    collection = next(p for p in sorted((site / "collections").glob("*/index.html"))
+                      if "打印版资料包" in p.read_text(encoding="utf-8"))
+    mine = lib["catalog"].listed[-1].id
+    context = new_context(browser, base, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(base + f"works/{mine}/")
+    pg.click(f"[data-koc-kit-add='{mine}']")
+    pg.wait_for_selector(f"[data-koc-kit-add='{mine}'][aria-pressed=true]")
+    pg.goto(base + collection.relative_to(site).parent.as_posix() + "/")
+    shown = len(pg.query_selector_all(".koc-card [data-koc-kit-add]"))
+    pg.click("text=打印版资料包")
+    pg.wait_for_url(re.compile(r"/kit/\?works="), timeout=45000)
+    kit_ready(pg, shown)
+    # Looking at the collection's kit keeps the reader's own kit of one work…
+    assert pg.evaluate("localStorage.getItem('koc-kit')") == mine
+    # …and changing it makes it the reader's kit.
+    pg.click(".koc-kit__item >> nth=0 >> [data-kit-remove]")
+    pg.wait_for_function(f"document.querySelectorAll('.koc-kit__item').length === {shown - 1}")
+    assert pg.evaluate("localStorage.getItem('koc-kit')").split(",") == [
+        i.get_attribute("data-id") for i in pg.query_selector_all(".koc-kit__item")]
+    context.close()
+
+
 # The parts this issue adds, audited by axe-core (WCAG 2.1 A/AA) wherever they appear.
 KIT_PARTS = [".koc-kit", ".koc-finder__form", ".koc-finder__results", ".koc-verdict", ".koc-actions", ".koc-credit-line",
              ".koc-rights", ".koc-kit-add", ".koc-kit-badge"]

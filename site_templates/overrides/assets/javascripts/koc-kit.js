@@ -121,6 +121,9 @@ function kitPage(root) {
   const params = new URLSearchParams(location.search);
   const title = (params.get("title") || "").slice(0, 120);
   let ids = params.has("works") ? parseIds(params.get("works")) : stored();
+  // A kit opened from a link (a collection's printable kit, a colleague's link) is only looked
+  // at: it replaces the kit the reader is gathering only once the reader changes it.
+  let adopted = !params.has("works") || ids.join(",") === stored().join(",");
   const works = new Map();
   const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k]);
 
@@ -136,7 +139,7 @@ function kitPage(root) {
     if (dateInput.value) extra.date = dateInput.value;
     if (title) extra.title = title;
     history.replaceState(null, "", linkFor(ids, extra));
-    store(ids);
+    if (adopted) store(ids);
   }
 
   const load = (id) => fetch(new URL(`${id}.json`, worksBase)).then((r) => (r.ok ? r.json() : null)).catch(() => null);
@@ -204,7 +207,7 @@ function kitPage(root) {
 
   dateInput.addEventListener("change", () => { writeState(); flag(); });
   tools.querySelector("[data-kit-print]").addEventListener("click", () => window.print());
-  tools.querySelector("[data-kit-clear]").addEventListener("click", () => { ids = []; writeState(); render(); });
+  tools.querySelector("[data-kit-clear]").addEventListener("click", () => { ids = []; adopted = true; writeState(); render(); });
   tools.querySelector("[data-kit-copy-credits]").addEventListener("click", (e) => {
     copy(e.currentTarget, ids.map((id) => works.get(id).credit_line).join("\n"));
   });
@@ -220,6 +223,7 @@ function kitPage(root) {
       if (to < 0 || to >= ids.length) return;
       [ids[at], ids[to]] = [ids[to], ids[at]];
     }
+    adopted = true;
     writeState();
     render();
     // Keep the keyboard where it was: on the moved work's same button, or the list.
