@@ -92,3 +92,21 @@ def test_koc_check_prints_the_same_with_its_cache(project, capsys):
         out = capsys.readouterr()
         outputs.append((code, out.out, out.err))
     assert outputs[0] == outputs[1] and outputs[0][0] == 1 and "nobody" in outputs[0][1]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no problems", "rows of the wrong shape", "a list"])
+def test_a_damaged_check_cache_is_a_miss(project, reads, damage):
+    import json
+
+    first = _cached(project)
+    cache = _options(project).cache_dir / check_cache.FILE
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    text = {"truncated": cache.read_text(encoding="utf-8")[:40],
+            "no problems": json.dumps({k: v for k, v in data.items() if k != "problems"}),
+            "rows of the wrong shape": json.dumps(dict(data, problems=[["x"]], stats={"a": 1})),
+            "a list": json.dumps([data])}[damage]
+    cache.write_text(text, encoding="utf-8")
+    reads.clear()
+    again = _cached(project)
+    assert reads == [None]  # one full check
+    assert again == first == _fresh(project)

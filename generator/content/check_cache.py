@@ -67,7 +67,15 @@ def _load(path: Path, key: dict) -> dict | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and data.get("key") == key else None
+    if not (isinstance(data, dict) and data.get("key") == key):
+        return None
+    # A damaged file (edited by hand, cut short by a crash in an older version) is a miss, never a crash.
+    try:
+        ok = (isinstance(data["stats"], dict) and all(isinstance(v, list) for v in data["stats"].values())
+              and isinstance(data["works"], dict) and all(len(row) == 4 for row in data["problems"]))
+    except (KeyError, TypeError):
+        ok = False
+    return data if ok else None
 
 
 def _save(path: Path, data: dict) -> None:
