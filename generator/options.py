@@ -61,6 +61,9 @@ class Options:
     related_limit: int = 5
     expiry_warning_days: int = 30
     index_procs: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    # Works per Pagefind bundle of the browser search (bundle.SHARD_WORKS): its indexer's memory
+    # grows with the works it holds, so a large library is indexed in shards of this size.
+    search_shard_works: int = 5000
 
     def resolve(self) -> "Options":
         """Relative folders are taken from the project folder."""
@@ -107,6 +110,7 @@ _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "site_url": lambda url: str(url or ""),
     "embed_hosts": tuple,
     "internal_pages": tuple,
+    "search_shard_works": int,
 }
 _WEIGHTS = ("type_weights", "featured_bonus", "reuse_weight")
 

@@ -37,7 +37,7 @@ def test_closing_an_unpublished_build_stops_pagefind_and_removes_its_folder(tmp_
     project = write_library(tmp_path / "p")
     with generate_site(_options(project)) as sources:
         assert len(pagefind_folders(scratch_tmp)) == 1
-        proc = sources.search_job._proc
+        proc = sources.search_job.process
         assert sources.index_job.wait().added  # an explicit wait
     assert pagefind_folders(scratch_tmp) == []
     assert proc.poll() is not None  # not left running

@@ -68,6 +68,8 @@ class KocPluginConfig(base.Config):
     # Hand-written pages (docs_dir paths; a folder ends in "/") for the internal
     # edition only: the dealer edition publishes neither them nor their nav entries.
     internal_pages = c.ListOfItems(c.Type(str), default=list(_DEFAULTS.internal_pages))
+    # Works per shard of the browser search's Pagefind index (memory of one indexer run).
+    search_shard_works = c.Type(int, default=_DEFAULTS.search_shard_works)
 
 
 def to_options(cfg: KocPluginConfig, config_file: str | Path | None, use_directory_urls: bool, environ=os.environ,

@@ -184,13 +184,15 @@ def record_page(record: dict) -> str:
 FRAGMENT_HEADER = b"pagefind_dcd"  # what Pagefind 1.5 writes before the JSON of a gzip'd fragment
 
 
-def slim_fragments(bundle: Path, metas: dict[str, dict]) -> None:
-    """Give each result fragment its card meta (url → meta) and drop its content.
+def slim_fragments(bundle: Path, metas: dict[str, dict]) -> dict[str, str]:
+    """Give each result fragment its card meta (url → meta) and drop its content; url → fragment id.
 
     A fragment is what the browser loads per result shown; its content is the
     record's encoded token stream, which nothing reads (koc-find.js ranks from the
-    index and excerpts from the meta text), and half its size.
+    index and excerpts from the meta text), and half its size. Its id (the file's
+    name) is the result id Pagefind gives the browser.
     """
+    ids = {}
     for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
         data = gzip.decompress(path.read_bytes())
         if not data.startswith(FRAGMENT_HEADER):
@@ -199,10 +201,56 @@ def slim_fragments(bundle: Path, metas: dict[str, dict]) -> None:
         meta = metas.get(fragment["url"])
         if meta is None:
             raise RuntimeError(f"Pagefind fragment of an unknown page: {fragment['url']}")
+        ids[fragment["url"]] = path.name.removesuffix(".pf_fragment")
         fragment["content"] = ""
         fragment["meta"] = {k: v for k, v in meta.items() if v}
         body = json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         path.write_bytes(gzip.compress(FRAGMENT_HEADER + body, mtime=0))
+    return ids
+
+
+# Works per Pagefind bundle. The indexer holds ~460 bytes per token of its input (2.1 GB for the
+# 4,126 works of the 5,000-work bench corpus, ~20 GB at 50,000), so a larger library is indexed as
+# shards of this many works, one after another, and the browser searches every shard
+# (koc-find.js). Below this size there is one bundle, `pagefind/`; shard k ≥ 1 is `pagefind/k/`.
+SHARD_WORKS = 5000
+# With several shards, the explicit sorts of the finder (newest, best score) cannot come from
+# one Pagefind sort: this file, in `pagefind/`, lists every result id in each order.
+ORDER_FILE = "koc-order.json"
+SORTS = ("date", "score")
+
+
+def shard_count(works: int, shard_works: int = SHARD_WORKS) -> int:
+    """How many Pagefind bundles hold `works` works.
+
+    >>> shard_count(0), shard_count(5000), shard_count(5001), shard_count(12, 5)
+    (1, 1, 2, 3)
+    """
+    return max(1, -(-works // max(1, shard_works)))
+
+
+def shards_of(records: list[dict], shard_works: int = SHARD_WORKS) -> list[list[dict]]:
+    """Records in id order (their sort key n), cut into `shard_count` runs of equal size, so that
+    the browser breaks ties by id across shards from each shard's own order."""
+    ordered = sorted(records, key=lambda r: r["sort"]["n"])
+    n = shard_count(len(ordered), shard_works)
+    size = -(-len(ordered) // n) if ordered else 0
+    return [ordered[k * size:(k + 1) * size] for k in range(n)] if ordered else []
+
+
+def shard_dir(bundle: Path, k: int) -> Path:
+    return bundle if k == 0 else bundle / str(k)
+
+
+def order_lists(records: list[dict], ids: dict[str, str]) -> dict[str, list[str]]:
+    """Sort key → every result id ("shard/fragment id") in that order, best first (ties by id)."""
+    by_n = sorted(records, key=lambda r: r["sort"]["n"])
+    keys = {"date": lambda r: r["sort"]["date"], "score": lambda r: float(r["sort"]["score"] or 0)}
+    out = {}
+    for key in SORTS:
+        ranked = sorted(by_n, key=keys[key], reverse=True)  # stable: ties stay in id order
+        out[key] = [ids[r["url"]] for r in ranked]
+    return out
 
 
 class SearchBundleJob:
@@ -211,7 +259,9 @@ class SearchBundleJob:
     Each record becomes a tiny HTML page in a temporary folder and the CLI runs
     on that folder at once, in its own process, while the site renders. (The
     CLI indexes ~1,000 such pages in 2-3 s; pagefind's Python service API
-    took ~0.1 s per record here.)
+    took ~0.1 s per record here.) A library of more than `shard_works` works is
+    indexed in shards, one Pagefind after another, so that memory stays that
+    of one shard.
 
     The temporary folder lives exactly as long as the job: `write` or `cancel`
     removes it, so does leaving a `with` block, and a job dropped unfinished
@@ -221,46 +271,50 @@ class SearchBundleJob:
     _lock = threading.Lock()
     _newest = 0  # the generation of the last job started in this process
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], shard_works: int = SHARD_WORKS):
         with SearchBundleJob._lock:
             SearchBundleJob._newest += 1
             self._generation = SearchBundleJob._newest
         _sweep_once()
         self._dir = Path(tempfile.mkdtemp(prefix=PAGEFIND_PREFIX))
         write_owner(self._dir)
+        self._state = _Runner()
         # Whoever drops the job unpublished (a failed build, a test, an export
         # that was refused) still gets its folder and process cleared.
-        self._finalizer = weakref.finalize(self, _clean_up, self._dir, None, None)
+        self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._state)
         self._metas = {record["url"]: record["meta"] for record in records}
-        for record in records:
-            # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
-            url = record["url"].lstrip("/")
-            page = self._dir / "pages" / (url + "index.html" if url.endswith("/") else url)
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(record_page(record), encoding="utf-8")
-        self._log = open(self._dir / "pagefind.log", "w+b")
-        cmd = [sys.executable, "-m", "pagefind", "--site", str(self._dir / "pages"),
-               "--output-path", str(self._dir / "bundle"), "--force-language", LANGUAGE]
+        self._shards = shards_of(records, shard_works)
+        self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(self._shards) > 1 else None
+        commands = []
+        for k, shard in enumerate(self._shards):
+            pages = self._dir / "pages" / str(k)
+            for record in shard:
+                # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
+                url = record["url"].lstrip("/")
+                page = pages / (url + "index.html" if url.endswith("/") else url)
+                page.parent.mkdir(parents=True, exist_ok=True)
+                page.write_text(record_page(record), encoding="utf-8")
+            commands.append([sys.executable, "-m", "pagefind", "--site", str(pages),
+                             "--output-path", str(self._dir / "out" / str(k)), "--force-language", LANGUAGE])
         # An empty library has nothing to index; the finder then says so itself.
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                      preexec_fn=parent_death_hook()) if records else None
-        if self._proc is not None:
-            # The next run kills it if this process dies without doing so.
-            write_owner(self._dir, [describe_process(self._proc.pid)])
-        self._finalizer.detach()
-        self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._proc, self._log)
+        self._state.start(commands, self._dir)
 
     def wait(self) -> Path | None:
         """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
-        if self._proc is None:
+        if not self._shards:
             return None
-        if self._proc.wait() != 0:
-            self._log.seek(0)
-            raise RuntimeError("Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:])
+        self._state.join()
+        bundle = self._dir / "bundle"
         if self._metas is not None:
-            slim_fragments(self._dir / "bundle", self._metas)
+            ids = {}
+            for k in range(len(self._shards)):
+                shutil.move(str(self._dir / "out" / str(k)), str(shard_dir(bundle, k)))
+                ids.update({url: f"{k}/{i}" for url, i in slim_fragments(shard_dir(bundle, k), self._metas).items()})
+            if self._sorts is not None:
+                text = json.dumps(order_lists(self._sorts, ids), separators=(",", ":"))
+                (bundle / ORDER_FILE).write_text(text, encoding="utf-8")
             self._metas = None
-        return self._dir / "bundle"
+        return bundle
 
     def write(self, site_dir: Path) -> Path:
         target = Path(site_dir) / "pagefind"
@@ -277,8 +331,7 @@ class SearchBundleJob:
         """For the preview: the saved page shows at once, and its search catches up
         when Pagefind is done, unless a newer save has started a newer bundle."""
         def finish():
-            if self._proc is not None:
-                self._proc.wait()
+            self._state.join(quiet=True)
             with SearchBundleJob._lock:
                 if self._generation == SearchBundleJob._newest:
                     try:
@@ -290,6 +343,11 @@ class SearchBundleJob:
 
         threading.Thread(target=finish, daemon=True).start()
 
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The Pagefind process running now (or the last one run); None for an empty library."""
+        return self._state.process
+
     def cancel(self) -> None:
         self._finalizer()  # once: later calls do nothing
 
@@ -300,13 +358,71 @@ class SearchBundleJob:
         self.cancel()
 
 
+class _Runner:
+    """Runs the shards' Pagefind commands one after another in a thread; `join` raises if one failed."""
 
-def _clean_up(folder: Path, proc: subprocess.Popen | None, log) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    if log is not None:
-        log.close()
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._stopped = False
+        self._error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._log = None
+
+    def start(self, commands: list[list[str]], folder: Path) -> None:
+        if not commands:
+            return
+        self._log = open(folder / "pagefind.log", "w+b")
+        self._launch(commands[0], folder)  # at once; the others follow in the thread
+        self._thread = threading.Thread(target=self._run, args=(commands, folder), daemon=True)
+        self._thread.start()
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The Pagefind running now, or the last one."""
+        return self._proc
+
+    def _launch(self, cmd: list[str], folder: Path) -> bool:
+        with self._lock:
+            if self._stopped:
+                return False
+            self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=parent_death_hook())
+            # The next run kills it if this process dies without doing so.
+            write_owner(folder, [describe_process(self._proc.pid)])
+            return True
+
+    def _run(self, commands, folder: Path) -> None:
+        for n, cmd in enumerate(commands):
+            if n and not self._launch(cmd, folder):
+                return
+            if self._proc.wait() != 0:
+                with self._lock:
+                    if not self._stopped:
+                        self._log.seek(0)
+                        self._error = "Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:]
+                return
+
+    def join(self, quiet: bool = False) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error and not quiet:
+            raise RuntimeError(self._error)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if self._thread is not None:
+            self._thread.join()
+        if self._log is not None:
+            self._log.close()
+
+
+def _clean_up(folder: Path, runner: _Runner) -> None:
+    runner.stop()
     remove_tree(folder)
 
 
@@ -324,9 +440,10 @@ def _sweep_once() -> None:
 VOCAB_FILE = "koc-search/vocab.json.bin"
 
 
-def search_data(cat: Catalog) -> dict[str, bytes]:
+def search_data(cat: Catalog, shard_works: int = SHARD_WORKS) -> dict[str, bytes]:
     """`koc-search/vocab.json.bin`: the library's vocabulary forms (for cutting queries and saying why
-    a work matched) and the number of works (for idf), shared by the header search and the finder.
+    a work matched), the number of works (for idf) and of Pagefind shards (`shards_of`), shared by the
+    header search and the finder.
 
     Gzip'd JSON (7 KB against 26 KB at 5,000 works, most of it contributors' names), unpacked by
     the browser's DecompressionStream; not named .gz, so that no server adds a Content-Encoding.
@@ -334,6 +451,6 @@ def search_data(cat: Catalog) -> dict[str, bytes]:
     """
     from generator.search.edition_index import analyzer_of, segmenter_of
 
-    data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed)}
+    data = analyzer_of(cat).vocab.to_json() | {"n": len(cat.listed), "shards": shard_count(len(cat.listed), shard_works)}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return {VOCAB_FILE: gzip.compress(text, compresslevel=9, mtime=0), **segmenter_of(cat).dictionary.shards()}

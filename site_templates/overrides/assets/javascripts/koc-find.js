@@ -32,10 +32,12 @@ async function readVocab(response) {
 export function load(base) {
   if (!loaded) {
     loaded = (async () => {
-      const [pagefind, vocab] = await Promise.all([
-        import(new URL("pagefind/pagefind.js", base).href).then(async (pf) => { await pf.options({ baseUrl: base.pathname }); await pf.init(); return pf; }),
+      const [first, vocab] = await Promise.all([
+        shard(base, 0),
         fetch(new URL("koc-search/vocab.json.bin", base)).then(readVocab),
       ]);
+      const rest = await Promise.all(Array.from({ length: (vocab.shards || 1) - 1 }, (_, k) => shard(base, k + 1)));
+      const pagefind = shards([first, ...rest], base);
       // Forms of each entry as SearchVocabulary makes them: form → ["kind:key"], and the spaced ones.
       vocab.forms = {}; vocab.formsOf = {}; vocab.labels = {}; vocab.spaced = new Set();
       const kinds = { m: "model", s: "scenario", t: "tag", c: "contributor" };
@@ -60,6 +62,47 @@ export function load(base) {
     })();
   }
   return loaded;
+}
+
+// A large library's Pagefind index comes in shards of works in id order (bundle.shards_of):
+// `pagefind/` and `pagefind/1/`, `pagefind/2/`, … Each is its own copy of Pagefind's module
+// (a module URL is one instance), and `shards` searches them all as one index.
+async function shard(base, k) {
+  const pf = await import(new URL(k ? `pagefind/${k}/pagefind.js` : "pagefind/pagefind.js", base).href);
+  await pf.options({ baseUrl: base.pathname });
+  await pf.init();
+  return pf;
+}
+
+// Pagefind's own merge of indexes (mergeIndex) ranks by its score and loses a requested sort,
+// and its page ids may repeat across shards; here each id says its shard ("k/id"), counts add
+// up, and results keep each shard's order, shard after shard (what placeOf needs for "n").
+function shards(list, base) {
+  const addCounts = (all) => {
+    const out = {};
+    for (const filters of all) for (const [f, values] of Object.entries(filters || {})) {
+      out[f] ||= {};
+      for (const [v, n] of Object.entries(values)) out[f][v] = (out[f][v] || 0) + n;
+    }
+    return out;
+  };
+  let order = null;
+  return {
+    count: list.length,
+    async search(term, options) {
+      const found = await Promise.all(list.map((pf) => pf.search(term, options)));
+      return {
+        results: found.flatMap((s, k) => s.results.map((r) => ({ ...r, id: `${k}/${r.id}` }))),
+        unfilteredResultCount: found.reduce((sum, s) => sum + s.unfilteredResultCount, 0),
+        filters: addCounts(found.map((s) => s.filters)),
+      };
+    },
+    // Result id → place in the generator's order lists (bundle.order_lists), for several shards.
+    order() {
+      order ||= fetch(new URL("pagefind/koc-order.json", base)).then((r) => r.json());
+      return order;
+    },
+  };
 }
 
 function kept(text) {
@@ -273,7 +316,13 @@ const places = new Map();
 function placeOf(pagefind, sort) {
   const key = JSON.stringify(sort);
   if (!places.has(key)) {
-    places.set(key, pagefind.search(EVERY, { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
+    const [[field, dir]] = Object.entries(sort);
+    // One shard sorts itself; across shards, id order is shard after shard, and the finder's
+    // sorts (best first) come from the order lists.
+    const byOrder = pagefind.count > 1 && field !== "n" && dir === "desc";
+    places.set(key, byOrder
+      ? pagefind.order().then((lists) => new Map(lists[field].map((id, k) => [id, k])))
+      : pagefind.search(EVERY, { sort }).then((all) => new Map(all.results.map((r, k) => [r.id, k]))));
   }
   return places.get(key);
 }

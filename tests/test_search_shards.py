@@ -1,0 +1,197 @@
+"""The browser search's Pagefind index in shards (issue 17: bounded memory at 50,000 works).
+
+A library larger than `search_shard_works` is indexed as several Pagefind bundles,
+one after another, and koc-find.js searches them as one. The demo library built
+with 10 works per shard must answer every query of the relevance suite exactly as
+the one-bundle build does: the same works, in the same order, with the same
+scores, the same facet counts, and the same explicit sorts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.search.bundle import ORDER_FILE, order_lists, shard_count, shards_of
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _records(n: int) -> list[dict]:
+    # Dates repeat every 3 works and scores every 4, so both sorts have ties.
+    return [{"url": f"/works/w{i:03d}/", "sort": {"n": f"{i:06d}", "date": f"2026-0{1 + i % 3}-01", "score": str(i % 4)}}
+            for i in reversed(range(n))]
+
+
+def test_shards_hold_the_works_in_id_order_in_runs_of_at_most_the_shard_size():
+    shards = shards_of(_records(23), 10)
+    assert [len(s) for s in shards] == [8, 8, 7]
+    assert [r["sort"]["n"] for s in shards for r in s] == [f"{i:06d}" for i in range(23)]
+    assert [len(s) for s in shards_of(_records(10), 10)] == [10]
+    assert shards_of([], 10) == []
+    assert shard_count(50_000) == 10 and shard_count(4_126) == 1
+
+
+def test_order_lists_are_best_first_with_ties_in_id_order():
+    records = _records(12)
+    ids = {r["url"]: f"k/{r['url']}" for r in records}
+    lists = order_lists(records, ids)
+    by_url = {r["url"]: r["sort"] for r in records}
+    dates = [by_url[i[2:]]["date"] for i in lists["date"]]
+    assert dates == sorted(dates, reverse=True)
+    for key in ("date", "score"):
+        keyed = [(by_url[i[2:]][key], by_url[i[2:]]["n"]) for i in lists[key]]
+        # within one value of the key, ids ascend
+        for (v1, n1), (v2, n2) in zip(keyed, keyed[1:]):
+            assert v1 > v2 or (v1 == v2 and n1 < n2), (keyed, key)
+    assert sorted(lists["score"]) == sorted(ids.values())
+
+
+# ---------------------------------------------------------------- the demo, sharded, in Chromium
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_relevance", REPO / "bench" / "relevance.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+SUITE = bench.load_suite()
+AS_OF = SUITE["as_of"].isoformat()
+SHARD_WORKS = 10
+
+# Every result of a query (url, score), the finder's facet counts of it, and its explicit sorts.
+ANSWER_JS = """async ([q, sorts]) => {
+  const root = document.querySelector('.koc-search');
+  const base = new URL(root.dataset.kocBase, location.href);
+  const find = await import(new URL('assets/javascripts/koc-find.js', base).href);
+  const rows = async (found) => Promise.all(found.results.map(async (r) => {
+    const d = await r.data();
+    return [d.url, r.score, d.meta.date, d.meta.score || ''];
+  }));
+  const found = await find.findWorks(base, q);
+  const out = { ranked: await rows(found), counts: found.results.length ? await find.counts(base, found.groups, {}) : {} };
+  for (const key of sorts) out[key] = await rows(await find.findWorks(base, q, { sort: { [key]: 'desc' } }));
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory):
+    from demo_build import demo_project
+
+    from generator.cli import main
+
+    root = tmp_path_factory.mktemp("sharded")
+    project = demo_project(root)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    config, n = re.subn(r"(?m)^(\s+)(content_dir: .*)$", rf"\1\2\n\1search_shard_works: {SHARD_WORKS}", config, count=1)
+    assert n == 1
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    site = root / "site"
+    assert main(["--project", str(project), "build", "--as-of", AS_OF, "--site-dir", str(site)]) == 0
+    return site
+
+
+@pytest.mark.slow
+def test_a_large_library_gets_one_bundle_per_shard_and_the_order_lists(sharded_site, demo_site):
+    vocab = json.loads(gzip.decompress((sharded_site / "koc-search" / "vocab.json.bin").read_bytes()))
+    assert vocab["shards"] == shard_count(vocab["n"], SHARD_WORKS) >= 3
+    for k in range(1, vocab["shards"]):
+        assert (sharded_site / "pagefind" / str(k) / "pagefind.js").exists()
+    assert not (sharded_site / "pagefind" / str(vocab["shards"])).exists()
+    lists = json.loads((sharded_site / "pagefind" / ORDER_FILE).read_text())
+    assert len(lists["date"]) == len(set(lists["date"])) == vocab["n"]
+    for entry in lists["date"]:
+        shard, fragment = entry.split("/")
+        assert (sharded_site / "pagefind" / ("" if shard == "0" else shard) / "fragment" / f"{fragment}.pf_fragment").exists()
+    # Below the shard size nothing changes: one bundle, no order lists.
+    single = demo_site("internal", as_of=AS_OF)
+    assert json.loads(gzip.decompress((single / "koc-search" / "vocab.json.bin").read_bytes()))["shards"] == 1
+    assert not (single / "pagefind" / "1").exists() and not (single / "pagefind" / ORDER_FILE).exists()
+
+
+@pytest.fixture(scope="module")
+def both_answers(sharded_site, demo_site, served):
+    if not Path(bench.CHROMIUM).exists():
+        pytest.skip("browser tests skipped: /usr/bin/chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    sites = {"one": demo_site("internal", as_of=AS_OF), "sharded": sharded_site}
+    queries = [q["query"] for q in SUITE["queries"]]
+    out = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=bench.CHROMIUM, args=bench.ARGS)
+        for name, site in sites.items():
+            page = browser.new_page()
+            page.goto(served(site) + "about/")
+            out[name] = {q: page.evaluate(ANSWER_JS, [q, ["date", "score"] if k % 4 == 0 else []])
+                         for k, q in enumerate(queries)}
+            page.close()
+        browser.close()
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_sharded_index_ranks_every_query_as_one_index_does(both_answers):
+    one, sharded = both_answers["one"], both_answers["sharded"]
+    assert sum(bool(a["ranked"]) for a in one.values()) > 40  # the suite finds things
+    for q, answer in one.items():
+        assert sharded[q]["ranked"] == answer["ranked"], q
+        assert sharded[q]["counts"] == answer["counts"], q
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_sharded_index_keeps_the_finders_sorts(both_answers):
+    one, sharded = both_answers["one"], both_answers["sharded"]
+    checked = 0
+    for q, answer in one.items():
+        for key, column in (("date", 2), ("score", 3)):
+            if key not in answer:
+                continue
+            mine = sharded[q][key]
+            assert sorted(r[0] for r in mine) == sorted(r[0] for r in answer[key]), q
+            values = [r[column] if key == "date" else float(r[column] or 0) for r in mine]
+            assert values == sorted(values, reverse=True), (q, key)
+            assert values == [r[column] if key == "date" else float(r[column] or 0) for r in answer[key]], (q, key)
+            checked += bool(mine)
+    assert checked > 10
+
+
+def test_stopping_the_shard_chain_kills_the_running_pagefind_and_starts_no_other(tmp_path):
+    import sys
+    import time
+
+    from generator.search.bundle import _Runner
+
+    marker = tmp_path / "second-ran"
+    runner = _Runner()
+    runner.start([[sys.executable, "-c", "import time; time.sleep(30)"],
+                  [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]], tmp_path)
+    first = runner.process
+    start = time.monotonic()
+    runner.stop()
+    assert first.poll() is not None and time.monotonic() - start < 10
+    runner.join(quiet=True)
+    assert runner.process is first and not marker.exists()
+
+
+def test_a_failing_shard_fails_the_bundle_with_its_log(tmp_path):
+    import sys
+
+    from generator.search.bundle import _Runner
+
+    runner = _Runner()
+    runner.start([[sys.executable, "-c", "print('shard one fine')"],
+                  [sys.executable, "-c", "import sys; print('shard two broke'); sys.exit(3)"]], tmp_path)
+    with pytest.raises(RuntimeError, match="shard two broke"):
+        runner.join()
+    runner.stop()
