@@ -195,7 +195,7 @@ def summarise(runs: list[Run], site: Path) -> dict:
 
 
 def bench_size(n: int, workdir: Path, runs: int, warm: bool, preview: bool = False, builds_only: bool = False,
-               plain_timeout: float | None = None) -> dict:
+               plain_timeout: float | None = None, check: bool = False) -> dict:
     base = workdir / str(n)
     logs = base / "logs"
     start = time.perf_counter()
@@ -208,7 +208,7 @@ def bench_size(n: int, workdir: Path, runs: int, warm: bool, preview: bool = Fal
     project = prepare_koc_project(base) if koc.exists() else None
     koc_site, plain_site = base / "koc" / "site", base / "plain" / "site"
     koc_runs, warm_runs, plain_runs = [], [], []
-    if project and not builds_only:
+    if project and (check or not builds_only):
         shutil.rmtree(project / ".cache", ignore_errors=True)
         result["parse_floor_seconds"] = parse_floor(project / "content")
         result["koc_check"] = asdict(measure([koc, "check"], project, logs / "koc-check.log"))
@@ -386,6 +386,7 @@ def main(argv=None) -> int:
     ap.add_argument("--warm", action="store_true", help="also time a koc rebuild after editing one work (cache kept)")
     ap.add_argument("--builds-only", action="store_true",
                     help="time the builds alone (no koc check, search, browser or serve figures): the 50,000-work bench")
+    ap.add_argument("--check", action="store_true", help="with --builds-only: time koc check (empty cache, then cached) too")
     ap.add_argument("--plain-timeout", type=float, help="kill a plain MkDocs build still running after this many seconds")
     ap.add_argument("--memory-limit-gb", type=float,
                     help="address space each build process may take (its helpers each as much); a build needing more fails")
@@ -401,7 +402,8 @@ def main(argv=None) -> int:
     for n in sizes:
         # `koc serve` is timed on the smallest library (the target is at 1,000 works).
         results[n] = bench_size(n, args.workdir.resolve(), args.runs, args.warm, preview=n == min(sizes),
-                                builds_only=args.builds_only, plain_timeout=args.plain_timeout)
+                                builds_only=args.builds_only, plain_timeout=args.plain_timeout,
+                                check=args.check)
         add_ratios(results[n])
         print_size(results[n])
         print_search(results[n])
