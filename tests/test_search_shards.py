@@ -30,7 +30,7 @@ def _records(n: int) -> list[dict]:
 
 def test_shards_hold_the_works_in_id_order_in_runs_of_at_most_the_shard_size():
     shards = shards_of(_records(23), 10)
-    assert [len(s) for s in shards] == [8, 8, 7]
+    assert [len(s) for s in shards] == [10, 10, 3]
     assert [r["sort"]["n"] for s in shards for r in s] == [f"{i:06d}" for i in range(23)]
     assert [len(s) for s in shards_of(_records(10), 10)] == [10]
     assert shards_of([], 10) == []
@@ -195,3 +195,70 @@ def test_a_failing_shard_fails_the_bundle_with_its_log(tmp_path):
     with pytest.raises(RuntimeError, match="shard two broke"):
         runner.join()
     runner.stop()
+
+
+# ---------------------------------------------------------------- the shard cache
+
+def _job_records(n: int, changed: int | None = None) -> list[dict]:
+    from generator.search.bundle import EVERY, LANGUAGE, pagefind_word
+
+    return [{"url": f"/works/w{i:03d}/", "language": LANGUAGE,
+             "content": " ".join(pagefind_word(t) for t in (f"w{i}", "续航", "改了" if i == changed else "原文")) + " " + EVERY,
+             "meta": {"title": f"作品{i}", "text": "续航"}, "filters": {"type": ["video"]},
+             "sort": {"n": f"{i:06d}", "date": "2026-01-01", "score": "0"}} for i in range(n)]
+
+
+def _bundle_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_build_indexes_only_the_shards_whose_works_changed(tmp_path):
+    from generator.search.bundle import SearchBundleJob
+
+    cache = tmp_path / "cache"
+    with SearchBundleJob(_job_records(7), 3, cache) as job:
+        assert job.process is not None
+        first = _bundle_files(job.write(tmp_path / "a"))
+    assert len(list(cache.iterdir())) == 3
+    with SearchBundleJob(_job_records(7), 3, cache) as job:
+        assert job.process is None  # every shard from the cache
+        again = _bundle_files(job.write(tmp_path / "b"))
+    assert again == first
+    with SearchBundleJob(_job_records(7, changed=4), 3, cache) as job:  # shard 1 holds works 3-5
+        assert sorted(job._fresh) == [1]
+        changed = _bundle_files(job.write(tmp_path / "c"))
+    assert {k for k in first if first[k] != changed.get(k)} - {k for k in first if k.startswith("1/") or k == "koc-order.json"} == set()
+    assert any(first[k] != changed.get(k) for k in first if k.startswith("1/"))
+    assert len(list(cache.iterdir())) == 3  # the old shard 1 is gone
+
+
+def test_a_damaged_or_planted_cache_entry_is_indexed_again(tmp_path):
+    from generator.search.bundle import SearchBundleJob
+
+    cache = tmp_path / "cache"
+    with SearchBundleJob(_job_records(4), 2, cache) as job:
+        first = _bundle_files(job.write(tmp_path / "a"))
+    entries = sorted(cache.iterdir())
+    # One entry's file altered, the other's replaced by a link to a file outside the cache.
+    victim = next(p for p in (entries[0] / "bundle").rglob("*.pf_fragment"))
+    victim.write_bytes(b"not a fragment")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("KOC-SECRET-7f3a")
+    planted = next(p for p in (entries[1] / "bundle").rglob("*.pf_fragment"))
+    planted.unlink()
+    planted.symlink_to(secret)
+    with SearchBundleJob(_job_records(4), 2, cache) as job:
+        assert job.process is None  # both entries look present until they are read
+        again = _bundle_files(job.write(tmp_path / "b"))
+    # Indexed again (Pagefind's file names differ run to run): the same pages, each fragment whole.
+    assert b"KOC-SECRET-7f3a" not in b"".join(again.values())
+    assert _fragment_urls(again) == _fragment_urls(first) == [f"/works/w{i:03d}/" for i in range(4)]
+    with SearchBundleJob(_job_records(4), 2, cache) as job:  # and stored whole again
+        assert _bundle_files(job.write(tmp_path / "c")) == again
+
+
+def _fragment_urls(files: dict[str, bytes]) -> list[str]:
+    from generator.search.bundle import FRAGMENT_HEADER
+
+    return sorted(json.loads(gzip.decompress(data)[len(FRAGMENT_HEADER):])["url"]
+                  for name, data in files.items() if name.endswith(".pf_fragment"))

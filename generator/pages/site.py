@@ -141,7 +141,8 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
     records = search_records(inputs, out.index_job.take_streams())
-    out.search_job = SearchBundleJob(records, options.search_shard_works)
+    out.search_job = SearchBundleJob(records, options.search_shard_works,
+                                     options.cache_dir / "pagefind" / options.audience.value)
     out.data_files.update(finder_data(records, filter_labels(inputs.catalog)))
     out.data_files.update(search_data(inputs.catalog, options.search_shard_works))
     with DerivedCache(options.cache_dir) as cache:

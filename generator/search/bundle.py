@@ -45,6 +45,7 @@ from generator.pages.wording import VIEW_ONLY, expiry_note
 from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
 from generator.search.analysis import SearchVocabulary
 from generator.search.facets import FACETS
+from generator.search.shard_cache import ShardCache, shard_digest
 
 _TAGS = re.compile(r"<[^>]+>")
 # The facets, and one filter the finder sets without showing it: its meeting date keeps
@@ -230,12 +231,22 @@ def shard_count(works: int, shard_works: int = SHARD_WORKS) -> int:
 
 
 def shards_of(records: list[dict], shard_works: int = SHARD_WORKS) -> list[list[dict]]:
-    """Records in id order (their sort key n), cut into `shard_count` runs of equal size, so that
-    the browser breaks ties by id across shards from each shard's own order."""
+    """Records in id order (their sort key n), in runs of `shard_works`: the browser breaks ties
+    by id across shards from each shard's own order, and as new works (ids begin with their year)
+    sort last, adding works leaves the earlier shards as they were."""
     ordered = sorted(records, key=lambda r: r["sort"]["n"])
-    n = shard_count(len(ordered), shard_works)
-    size = -(-len(ordered) // n) if ordered else 0
-    return [ordered[k * size:(k + 1) * size] for k in range(n)] if ordered else []
+    size = max(1, shard_works)
+    return [ordered[k:k + size] for k in range(0, len(ordered), size)]
+
+
+def _shard_pages(shard: list[dict]) -> dict[str, str]:
+    """Pagefind's input pages of one shard: where Pagefind will say each page is
+    (`works/x/` → works/x/index.html, `works/x.html` as it is) → its HTML."""
+    pages = {}
+    for record in shard:
+        url = record["url"].lstrip("/")
+        pages[url + "index.html" if url.endswith("/") else url] = record_page(record)
+    return pages
 
 
 def shard_dir(bundle: Path, k: int) -> Path:
@@ -271,7 +282,7 @@ class SearchBundleJob:
     _lock = threading.Lock()
     _newest = 0  # the generation of the last job started in this process
 
-    def __init__(self, records: list[dict], shard_works: int = SHARD_WORKS):
+    def __init__(self, records: list[dict], shard_works: int = SHARD_WORKS, cache_dir: Path | None = None):
         with SearchBundleJob._lock:
             SearchBundleJob._newest += 1
             self._generation = SearchBundleJob._newest
@@ -285,19 +296,28 @@ class SearchBundleJob:
         self._metas = {record["url"]: record["meta"] for record in records}
         self._shards = shards_of(records, shard_works)
         self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(self._shards) > 1 else None
+        self._cache = ShardCache(cache_dir) if cache_dir is not None else None
+        self._digests: list[str] = []
+        self._fresh: set[int] = set()  # shards Pagefind indexes in this job
         commands = []
         for k, shard in enumerate(self._shards):
-            pages = self._dir / "pages" / str(k)
-            for record in shard:
-                # Where Pagefind will say the page is: `works/x/` → works/x/index.html, `works/x.html` as it is.
-                url = record["url"].lstrip("/")
-                page = pages / (url + "index.html" if url.endswith("/") else url)
-                page.parent.mkdir(parents=True, exist_ok=True)
-                page.write_text(record_page(record), encoding="utf-8")
-            commands.append([sys.executable, "-m", "pagefind", "--site", str(pages),
-                             "--output-path", str(self._dir / "out" / str(k)), "--force-language", LANGUAGE])
+            pages = _shard_pages(shard)
+            self._digests.append(shard_digest(pages, LANGUAGE))
+            if self._cache is not None and self._cache.has(self._digests[-1]):
+                continue  # copied from the cache when the job finishes
+            self._fresh.add(k)
+            commands.append(self._command(k, pages))
         # An empty library has nothing to index; the finder then says so itself.
         self._state.start(commands, self._dir)
+
+    def _command(self, k: int, pages: dict[str, str]) -> list[str]:
+        folder = self._dir / "pages" / str(k)
+        for path, text in pages.items():
+            page = folder / path
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(text, encoding="utf-8")
+        return [sys.executable, "-m", "pagefind", "--site", str(folder),
+                "--output-path", str(self._dir / "out" / str(k)), "--force-language", LANGUAGE]
 
     def wait(self) -> Path | None:
         """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
@@ -307,12 +327,23 @@ class SearchBundleJob:
         bundle = self._dir / "bundle"
         if self._metas is not None:
             ids = {}
-            for k in range(len(self._shards)):
-                shutil.move(str(self._dir / "out" / str(k)), str(shard_dir(bundle, k)))
+            for k, digest in enumerate(self._digests):
+                out = self._dir / "out" / str(k)
+                if k in self._fresh:
+                    if self._cache is not None:
+                        self._cache.store(digest, out)
+                elif not self._cache.fetch(digest, out):
+                    # Gone or damaged since the job began: index it now.
+                    subprocess.run(self._command(k, _shard_pages(self._shards[k])), check=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    self._cache.store(digest, out)
+                shutil.move(str(out), str(shard_dir(bundle, k)))
                 ids.update({url: f"{k}/{i}" for url, i in slim_fragments(shard_dir(bundle, k), self._metas).items()})
             if self._sorts is not None:
                 text = json.dumps(order_lists(self._sorts, ids), separators=(",", ":"))
                 (bundle / ORDER_FILE).write_text(text, encoding="utf-8")
+            if self._cache is not None:
+                self._cache.keep_only(set(self._digests))
             self._metas = None
         return bundle
 
