@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -42,7 +43,8 @@ from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
 from generator.pages.images import CARD_WIDTH, web_src
 from generator.pages.spec import PageInputs
 from generator.pages.wording import VIEW_ONLY, expiry_note
-from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, parent_death_hook, remove_tree, sweep_pagefind_dirs, write_owner
+from generator.publish.leftovers import (PAGEFIND_PREFIX, describe_process, die_with_parent, parent_death_hook, remove_tree,
+                                        sweep_pagefind_dirs, write_owner)
 from generator.search.analysis import SearchVocabulary
 from generator.search.facets import FACETS
 from generator.search.shard_cache import ShardCache, shard_digest
@@ -413,18 +415,18 @@ class _Runner:
         """The Pagefind running now, or the last one."""
         return self._proc
 
-    def _launch(self, cmd: list[str], folder: Path) -> bool:
+    def _launch(self, cmd: list[str], folder: Path, main: bool = True) -> bool:
         with self._lock:
             if self._stopped:
                 return False
-            self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=parent_death_hook())
+            self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_child_setup(main))
             # The next run kills it if this process dies without doing so.
             write_owner(folder, [describe_process(self._proc.pid)])
             return True
 
     def _run(self, commands, folder: Path) -> None:
         for n, cmd in enumerate(commands):
-            if n and not self._launch(cmd, folder):
+            if n and not self._launch(cmd, folder, main=False):
                 return
             if self._proc.wait() != 0:
                 with self._lock:
@@ -450,6 +452,19 @@ class _Runner:
             self._thread.join()
         if self._log is not None:
             self._log.close()
+
+
+def _child_setup(main: bool):
+    """Pagefind dies with what started it (the main thread, or the runner thread that waits for
+    it), and runs at low priority: rendering is the build's critical path, as for the whoosh child."""
+    hook = parent_death_hook() if main else die_with_parent
+
+    def setup() -> None:
+        if hook is not None:
+            hook()
+        os.nice(10)
+
+    return setup
 
 
 def _clean_up(folder: Path, runner: _Runner) -> None:
