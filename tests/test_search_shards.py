@@ -248,7 +248,7 @@ def test_a_damaged_or_planted_cache_entry_is_indexed_again(tmp_path):
     planted.unlink()
     planted.symlink_to(secret)
     with SearchBundleJob(_job_records(4), 2, cache) as job:
-        assert job.process is None  # both entries look present until they are read
+        assert sorted(job._fresh) == [0, 1]  # neither entry passes its manifest
         again = _bundle_files(job.write(tmp_path / "b"))
     # Indexed again (Pagefind's file names differ run to run): the same pages, each fragment whole.
     assert b"KOC-SECRET-7f3a" not in b"".join(again.values())

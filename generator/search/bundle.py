@@ -295,18 +295,25 @@ class SearchBundleJob:
         # Whoever drops the job unpublished (a failed build, a test, an export
         # that was refused) still gets its folder and process cleared.
         self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._state)
-        self._metas = {record["url"]: record["meta"] for record in records}
-        self._shards = shards_of(records, shard_works)
-        self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(self._shards) > 1 else None
+        shards = shards_of(records, shard_works)
+        self._count = len(shards)
+        self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(shards) > 1 else None
         self._cache = ShardCache(cache_dir) if cache_dir is not None else None
         self._digests: list[str] = []
         self._fresh: set[int] = set()  # shards Pagefind indexes in this job
+        self._finished = False
         commands = []
-        for k, shard in enumerate(self._shards):
+        # Nothing of the records is kept in memory (at 50,000 works their words and texts are
+        # gigabytes): the pages go to Pagefind's folder, the card meta to a file per shard.
+        (self._dir / "meta").mkdir()
+        for k, shard in enumerate(shards):
+            meta = {record["url"]: record["meta"] for record in shard}
+            (self._dir / "meta" / f"{k}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             pages = _shard_pages(shard)
             self._digests.append(shard_digest(pages, LANGUAGE))
-            if self._cache is not None and self._cache.has(self._digests[-1]):
-                continue  # copied from the cache when the job finishes
+            # A shard indexed before is copied now (checked against its manifest), else indexed.
+            if self._cache is not None and self._cache.fetch(self._digests[-1], self._dir / "out" / str(k)):
+                continue
             self._fresh.add(k)
             commands.append(self._command(k, pages))
         # An empty library has nothing to index; the finder then says so itself.
@@ -323,30 +330,25 @@ class SearchBundleJob:
 
     def wait(self) -> Path | None:
         """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
-        if not self._shards:
+        if not self._count:
             return None
         self._state.join()
         bundle = self._dir / "bundle"
-        if self._metas is not None:
+        if not self._finished:
             ids = {}
             for k, digest in enumerate(self._digests):
                 out = self._dir / "out" / str(k)
-                if k in self._fresh:
-                    if self._cache is not None:
-                        self._cache.store(digest, out)
-                elif not self._cache.fetch(digest, out):
-                    # Gone or damaged since the job began: index it now.
-                    subprocess.run(self._command(k, _shard_pages(self._shards[k])), check=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if k in self._fresh and self._cache is not None:
                     self._cache.store(digest, out)
                 shutil.move(str(out), str(shard_dir(bundle, k)))
-                ids.update({url: f"{k}/{i}" for url, i in slim_fragments(shard_dir(bundle, k), self._metas).items()})
+                metas = json.loads((self._dir / "meta" / f"{k}.json").read_text(encoding="utf-8"))
+                ids.update({url: f"{k}/{i}" for url, i in slim_fragments(shard_dir(bundle, k), metas).items()})
             if self._sorts is not None:
                 text = json.dumps(order_lists(self._sorts, ids), separators=(",", ":"))
                 (bundle / ORDER_FILE).write_text(text, encoding="utf-8")
             if self._cache is not None:
                 self._cache.keep_only(set(self._digests))
-            self._metas = None
+            self._finished = True
         return bundle
 
     def write(self, site_dir: Path) -> Path:
