@@ -33,11 +33,10 @@ export function load(base) {
   if (!loaded) {
     loaded = (async () => {
       const [first, vocab] = await Promise.all([
-        import(new URL("pagefind/pagefind.js", base).href).then(async (pf) => { await pf.options({ baseUrl: base.pathname }); await pf.init(); return pf; }),
+        shard(base, 0),
         fetch(new URL("koc-search/vocab.json.bin", base)).then(readVocab),
       ]);
-      const rest = Array.from({ length: (vocab.shards || 1) - 1 },
-        (_, k) => first.createInstance({ basePath: new URL(`pagefind/${k + 1}/`, base).pathname, baseUrl: base.pathname }));
+      const rest = await Promise.all(Array.from({ length: (vocab.shards || 1) - 1 }, (_, k) => shard(base, k + 1)));
       const pagefind = shards([first, ...rest], base);
       // Forms of each entry as SearchVocabulary makes them: form → ["kind:key"], and the spaced ones.
       vocab.forms = {}; vocab.formsOf = {}; vocab.labels = {}; vocab.spaced = new Set();
@@ -66,8 +65,16 @@ export function load(base) {
 }
 
 // A large library's Pagefind index comes in shards of works in id order (bundle.shards_of):
-// `pagefind/` and `pagefind/1/`, `pagefind/2/`, … The first shard's module makes one more
-// instance per shard (they share its script and worker; each loads its own index).
+// `pagefind/` and `pagefind/1/`, `pagefind/2/`, … Each is its own copy of Pagefind's module:
+// the instances of one module (createInstance) share one WebAssembly memory, and searching
+// two at once corrupts it (Pagefind 1.5.2: "memory access out of bounds").
+async function shard(base, k) {
+  const pf = await import(new URL(k ? `pagefind/${k}/pagefind.js` : "pagefind/pagefind.js", base).href);
+  await pf.options({ baseUrl: base.pathname });
+  await pf.init();
+  return pf;
+}
+
 // Pagefind's own merge of indexes (mergeIndex) ranks by its score and loses a requested sort,
 // and its page ids may repeat across shards; here each id says its shard ("k/id"), counts add
 // up, and results keep each shard's order, shard after shard (what placeOf needs for "n").
