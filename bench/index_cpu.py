@@ -76,7 +76,7 @@ def revision_tree(rev: str, workdir: Path) -> Path:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("project", type=Path)
+    ap.add_argument("project", type=Path, nargs="?")
     ap.add_argument("--against", default="main", help="git revision to compare with (default main)")
     ap.add_argument("--sizes", default="1000,all")
     ap.add_argument("--procs", default="1,2")
@@ -89,6 +89,8 @@ def main(argv=None) -> None:
         child(Path(args.child[0]), int(args.child[1]), int(args.child[2]), args.workdir)
         return
 
+    if args.project is None:
+        ap.error("PROJECT_DIR is required")
     docs_file = args.workdir / "docs.pickle"
     total = write_docs(args.project.resolve(), docs_file)
     trees = {"this": REPO, args.against: revision_tree(args.against, args.workdir)}
@@ -100,7 +102,9 @@ def main(argv=None) -> None:
                 for name, tree in trees.items():
                     env = dict(os.environ, PYTHONPATH=str(tree))
                     out = subprocess.run([sys.executable, __file__, "--workdir", str(args.workdir), "--child", str(docs_file), str(n), str(procs)],
-                                         check=True, capture_output=True, text=True, env=env, cwd=args.workdir)
+                                         capture_output=True, text=True, env=env, cwd=args.workdir)
+                    if out.returncode:
+                        raise SystemExit(f"{name}: index run failed\n{out.stderr}")
                     figures = json.loads(out.stdout.strip().splitlines()[-1])
                     results.setdefault((n, procs), {}).setdefault(name, []).append(figures["cpu_s"])
                     print(f"n={n} procs={procs} run {run + 1} {name}: {figures['cpu_s']} CPU s, {figures['wall_s']} s wall", flush=True)

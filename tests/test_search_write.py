@@ -18,6 +18,7 @@ from whoosh.fields import TEXT
 
 from generator.search.analysis import Analyzer, SearchVocabulary, StreamAnalyzer, VocabEntry
 from generator.search.index import _purge_deleted, make_schema, sync_index
+from generator.search.stream_write import StreamSegmentWriter
 
 pytestmark = pytest.mark.slow  # writes several whoosh indexes
 
@@ -130,6 +131,22 @@ def test_one_process_writes_the_same_segment(tmp_path):
     assert len(expected["terms"]) > 500 and any(len(t[5]) > 128 for t in expected["terms"].values())  # several blocks
     assert max(max(p[3]) for k, t in expected["terms"].items() if k[0] == "content" for p in t[5]) > 65_535
     assert got == expected
+    assert _segment_files(ours) == _segment_files(stock)
+
+
+def test_a_pool_past_its_memory_limit_writes_the_same_segment(tmp_path):
+    # At 1 MB the pool spills ~10 sorted runs to disk and merges them (4,000 works do at 128 MB).
+    docs = _docs(300, seed=5)
+    stock = index.create_in(str(tmp_path), _stock_schema(), indexname="STOCK")
+    ours = index.create_in(str(tmp_path), make_schema(), indexname="OURS")
+    writers = {"stock": stock.writer(limitmb=1), "ours": StreamSegmentWriter(ours, limitmb=1)}
+    for doc in docs:
+        for writer in writers.values():
+            writer.add_document(**doc)
+    assert len(writers["ours"].pool.runs) >= 5 and len(writers["stock"].pool.runs) >= 5
+    for writer in writers.values():
+        writer.commit()
+    assert _contents(ours) == _contents(stock)
     assert _segment_files(ours) == _segment_files(stock)
 
 

@@ -1,23 +1,28 @@
 """A cheaper whoosh write path for the `content` stream; the index it writes is the same.
 
 The `content` field holds a pre-analysed token stream (`analysis.Analyzer.work_stream`):
-tokens separated by spaces, one position per token. Whoosh's stock path spends most of a
-cold index on generic machinery this stream does not need (5,000 works: ~40 CPU-s):
+tokens separated by spaces, one position per token, ~650 distinct per work. Whoosh's stock
+path spends most of a cold index on per-posting machinery this stream does not need:
 - `Positions.word_values` runs the analyzer, which makes a Token object per token;
   `StreamPositions` counts positions straight from `value.split()`;
+- `PostingPool` sorts every posting, and past its memory limit (a few thousand works) pickles,
+  reads back and heap-merges them one at a time; `GroupingPool` keeps them by term, sorts the
+  terms only, and spills one record per term;
 - `FieldWriter.add_postings` reads the document's field length from a column once per
-  posting (~650 per work); `_BatchedLengths` reads each field's lengths once per segment;
-- `PostingPool.add` checks types and sums a dozen lengths per posting; `LeanPostingPool`
-  estimates the same size with fewer steps.
-Terms, postings, positions, weights, stored fields and field lengths are byte-for-byte
+  posting; `LeanFieldWriter.add_groups` reads each field's lengths once per segment, and
+  `LeanPostingsWriter` drops four type asserts per posting.
+Terms, postings, positions, weights, stored fields and field lengths are byte for byte
 what the stock path writes (tests/test_search_write.py indexes the same documents both ways).
 `sync_index` writes through `StreamSegmentWriter` (one process) or `StreamMpWriter` (several).
 """
 
 from __future__ import annotations
 
+from heapq import merge
+from operator import itemgetter
+from pickle import dump, load
+
 import whoosh.multiproc
-from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter, W3Segment
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
@@ -48,9 +53,7 @@ class StreamPositions(Positions):
                 and kwargs.get("mode", "") != "query" and not kwargs.get("start_pos"))
 
     def stream_values(self, value: str) -> list[tuple[str, int, float, bytes]]:
-        """(term, frequency, weight, encoded positions) per distinct token, by term: each work's
-        postings then reach the writer's pool in order, and its sort (by field, term, document)
-        merges runs instead of sorting ~650 postings per work from scratch."""
+        """(term, frequency, weight, encoded positions) per distinct token."""
         poses: dict[str, list[int]] = {}
         for pos, word in enumerate(value.split()):
             found = poses.get(word)
@@ -61,8 +64,7 @@ class StreamPositions(Positions):
         fb = self.field_boost
         single = _SINGLE
         out = []
-        for word in sorted(poses):
-            poslist = poses[word]
+        for word, poslist in poses.items():
             if len(poslist) == 1:
                 # Most tokens occur once in a work: the pickle of [pos] is made once per pos. The
                 # bytes are joined anew each time: whoosh pickles a block's values as a list, and
@@ -97,19 +99,105 @@ class StreamText(TEXT):
         return [(w.encode("utf-8"), f, wt, v) for w, f, wt, v in self.format.stream_values(value)]
 
 
-class LeanPostingPool(PostingPool):
-    """PostingPool.add without the per-posting type asserts, with the same size estimate
-    (so it spills a sorted run to disk at the same point)."""
+class GroupingPool(PostingPool):
+    """The writer's pool of postings, kept by (field, term): whoosh's PostingPool sorts every
+    posting (~650 per work) and, past its memory limit, writes and merges them one pickle at a
+    time; here only the terms are sorted, and a spilled run holds one record per term.
+
+    The postings of one term are in document order as they arrive (a writer numbers its
+    documents upwards, and a merged segment's postings come term by term, in document order,
+    numbered after every document before them); they are sorted by document anyway, so the
+    order is whoosh's (field, term, document) whatever the caller. Same spill point as
+    PostingPool (the same size estimate), for the same memory.
+    """
+
+    def __init__(self, tempstore, segment, limitmb=128, **kwargs):
+        super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
+        self._fields: dict[str, dict[bytes, list]] = {}
 
     def add(self, item):
         # item = (fieldname, tbytes, docnum, weight, vbytes)
         fieldname, tbytes, _, _, vbytes = item
-        self.fieldnames.add(fieldname)
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [item]
+        else:
+            postings.append(item)
         # PostingPool.add: 28 + 4*5 + 21 + len(fieldname) + 26 + 2*len(tbytes) + 18 + 16 + 21 + len(vbytes)
         self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
         if self.currentsize > self.limit:
             self.save()
-        self.current.append(item)
+
+    def _groups(self):
+        """(fieldname, tbytes, postings) of the pool in memory, by field and term."""
+        fields = self._fields
+        for fieldname in sorted(fields):
+            terms = fields[fieldname]
+            for tbytes in sorted(terms):
+                yield fieldname, tbytes, terms[tbytes]
+
+    def save(self):
+        if self._fields:
+            path, f = self._new_run()
+            with f:
+                for group in self._groups():
+                    dump(group, f, 2)
+            self.runs.append(path)
+            self._fields = {}
+        self.currentsize = 0
+
+    def _read_groups(self, path):
+        with self._open_run(path) as f:
+            while True:
+                try:
+                    yield load(f)
+                except EOFError:
+                    break
+        self._remove_run(path)
+
+    def groups(self):
+        """(fieldname, tbytes, postings in document order) of every term, by field and term."""
+        if not self.runs:
+            sources = self._groups()
+        else:
+            self.save()
+            runs, self.runs = self.runs, []
+            # heapq.merge is stable: a term's records come in the order of the runs.
+            sources = merge(*(self._read_groups(p) for p in runs), key=_TERM)
+        last = None
+        for fieldname, tbytes, postings in sources:
+            if last is not None and last[0] == fieldname and last[1] == tbytes:
+                last[2].extend(postings)
+                continue
+            if last is not None:
+                yield _in_doc_order(last)
+            last = [fieldname, tbytes, postings]
+        if last is not None:
+            yield _in_doc_order(last)
+
+    def iter_postings(self):
+        # PostingPool.iter_postings: one (fieldname, tbytes, docnum, weight, vbytes) at a time.
+        for _, _, postings in self.groups():
+            yield from postings
+
+    items = iter_postings
+
+    def reduce_to(self, target, k):
+        raise NotImplementedError("GroupingPool runs are read by groups() only (whoosh's multisegment=False is not used)")
+
+
+_TERM = itemgetter(0, 1)
+_DOCNUM = itemgetter(2)
+
+
+def _in_doc_order(group):
+    if len(group[2]) > 1:
+        group[2].sort(key=_DOCNUM)
+    return group
 
 
 class LeanPostingsWriter(W3PostingsWriter):
@@ -134,40 +222,31 @@ class LeanPostingsWriter(W3PostingsWriter):
 
 
 class LeanFieldWriter(W3FieldWriter):
-    """W3FieldWriter whose `add_postings` reads each field's document lengths once for the
-    segment (whoosh reads a column per posting) and hands postings straight to the postings writer."""
+    """W3FieldWriter with `add_groups`: base.FieldWriter.add_postings for postings grouped by term,
+    each field's document lengths read once for the segment (whoosh reads a column per posting)."""
 
-    def add_postings(self, schema, lengths, items):
-        # base.FieldWriter.add_postings, with the same order checks and calls.
+    def add_groups(self, schema, lengths, groups):
+        """Write GroupingPool.groups(): (fieldname, tbytes, postings in document order) by field and term,
+        with the calls add_postings makes (start_field, start_term, add_posting…, finish_term, finish_field)."""
         n_docs = lengths.doc_count_all() if lengths else 0
-        lastfn = lasttext = None
+        lastfn = None
         field_lengths: list = []
-        add = None
-        for fieldname, btext, docnum, weight, value in items:
+        for fieldname, btext, postings in groups:
             if fieldname != lastfn:
-                if lastfn is not None and fieldname < lastfn:
-                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
-                if lasttext is not None:
-                    self.finish_term()
                 if lastfn is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
-                lastfn, lasttext = fieldname, None
-                if lengths:
-                    read = lengths.doc_field_length
-                    field_lengths = [read(d, fieldname) for d in range(n_docs)]
-            if docnum == -1:  # whoosh's marker of a spelling word, not a posting
-                continue
-            if btext != lasttext:
-                if lasttext is not None:
-                    if btext < lasttext:
-                        raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
-                    self.finish_term()
-                self.start_term(btext)
-                lasttext = btext
-                add = self._postwriter.add_posting
-            add(docnum, weight, b"" if value is None else value, field_lengths[docnum] if lengths else 0)
-        if lasttext is not None:
+                lastfn = fieldname
+                read = lengths.doc_field_length if lengths else None
+                field_lengths = [read(d, fieldname) for d in range(n_docs)] if read else None
+            if postings[0][2] == -1:  # whoosh's marker of a spelling word, not a posting
+                postings = [p for p in postings if p[2] != -1]
+                if not postings:
+                    continue
+            self.start_term(btext)
+            add = self._postwriter.add_posting
+            for _, _, docnum, weight, value in postings:
+                add(docnum, weight, b"" if value is None else value, field_lengths[docnum] if field_lengths is not None else 0)
             self.finish_term()
         if lastfn is not None:
             self.finish_field()
@@ -196,9 +275,18 @@ class _LeanSegment:
     def _lean_kwargs(kwargs: dict) -> dict:
         return {"codec": LeanCodec(), **kwargs}
 
-    def _use_lean_pool(self, limitmb: int) -> None:
+    def _use_grouping_pool(self, limitmb: int) -> None:
         # SegmentWriter.__init__ made a PostingPool; it holds nothing yet.
-        self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.pool = GroupingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def _flush_segment(self):
+        # SegmentWriter._flush_segment, the pool's postings handed over term by term.
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        self.fieldwriter.add_groups(self.schema, pdr, self.pool.groups())
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
 
 
 class StreamSegmentWriter(_LeanSegment, SegmentWriter):
@@ -206,7 +294,7 @@ class StreamSegmentWriter(_LeanSegment, SegmentWriter):
 
     def __init__(self, ix, **kwargs):
         SegmentWriter.__init__(self, ix, **self._lean_kwargs(kwargs))
-        self._use_lean_pool(kwargs.get("limitmb", 128))
+        self._use_grouping_pool(kwargs.get("limitmb", 128))
 
 
 class _StreamSubWriterTask(SubWriterTask):
@@ -221,9 +309,11 @@ class StreamMpWriter(_LeanSegment, MpWriter):
     """`ix.writer(procs=n, …)` for our schema: its writer processes use `StreamSegmentWriter`."""
 
     def __init__(self, ix, **kwargs):
+        if not kwargs.get("multisegment"):
+            raise ValueError("StreamMpWriter writes one segment per process (multisegment=True)")
         # (its writer processes get the same codec: MpWriter passes them its kwargs)
         MpWriter.__init__(self, ix, **self._lean_kwargs(kwargs))
-        self._use_lean_pool(kwargs.get("limitmb", 128))
+        self._use_grouping_pool(kwargs.get("limitmb", 128))
 
     def _new_task(self):
         # MpWriter._new_task with our task class.
