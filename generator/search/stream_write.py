@@ -6,11 +6,11 @@ path spends most of a cold index on per-posting machinery this stream does not n
 - `Positions.word_values` runs the analyzer, which makes a Token object per token;
   `StreamPositions` counts positions straight from `value.split()`;
 - `PostingPool` sorts every posting, and past its memory limit (a few thousand works) pickles,
-  reads back and heap-merges them one at a time; `GroupingPool` keeps them by term, sorts the
-  terms only, and spills one record per term;
+  reads back and heap-merges them one at a time; `GroupingPool` keeps them by term as columns,
+  sorts the terms only, and spills one record per term;
 - `FieldWriter.add_postings` reads the document's field length from a column once per
-  posting; `LeanFieldWriter.add_groups` reads each field's lengths once per segment, and
-  `LeanPostingsWriter` drops four type asserts per posting.
+  posting and hands over postings one at a time; `LeanFieldWriter.add_groups` reads each
+  field's lengths once per segment and adds a term's postings a block at a time.
 Terms, postings, positions, weights, stored fields and field lengths are byte for byte
 what the stock path writes (tests/test_search_write.py indexes the same documents both ways).
 `sync_index` writes through `StreamSegmentWriter` (one process) or `StreamMpWriter` (several).
@@ -100,45 +100,47 @@ class StreamText(TEXT):
 
 
 class GroupingPool(PostingPool):
-    """The writer's pool of postings, kept by (field, term): whoosh's PostingPool sorts every
-    posting (~650 per work) and, past its memory limit, writes and merges them one pickle at a
-    time; here only the terms are sorted, and a spilled run holds one record per term.
+    """The writer's pool of postings, kept by (field, term) as columns (documents, weights,
+    values). Whoosh's PostingPool sorts every posting (~650 per work) and, past its memory
+    limit, pickles, reads back and heap-merges them one tuple at a time; here only the terms
+    are sorted, and a spilled run holds one record of three lists per term.
 
-    The postings of one term are in document order as they arrive (a writer numbers its
-    documents upwards, and a merged segment's postings come term by term, in document order,
-    numbered after every document before them); they are sorted by document anyway, so the
-    order is whoosh's (field, term, document) whatever the caller. Same spill point as
-    PostingPool (the same size estimate), for the same memory.
+    The postings of one term arrive in document order (a writer numbers its documents upwards,
+    and a merged segment's postings come term by term, in document order, numbered after every
+    document before them); should they not, they are put in it, so the order is whoosh's
+    (field, term, document) whatever the caller. Same spill point as PostingPool (the same
+    size estimate), in less memory (no tuple per posting).
     """
 
     def __init__(self, tempstore, segment, limitmb=128, **kwargs):
         super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        self._fields: dict[str, dict[bytes, list]] = {}
+        self._fields: dict[str, dict[bytes, tuple[list, list, list]]] = {}
 
     def add(self, item):
-        # item = (fieldname, tbytes, docnum, weight, vbytes)
-        fieldname, tbytes, _, _, vbytes = item
+        fieldname, tbytes, docnum, weight, vbytes = item
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-        postings = terms.get(tbytes)
-        if postings is None:
-            terms[tbytes] = [item]
+        group = terms.get(tbytes)
+        if group is None:
+            terms[tbytes] = ([docnum], [weight], [vbytes])
         else:
-            postings.append(item)
+            group[0].append(docnum)
+            group[1].append(weight)
+            group[2].append(vbytes)
         # PostingPool.add: 28 + 4*5 + 21 + len(fieldname) + 26 + 2*len(tbytes) + 18 + 16 + 21 + len(vbytes)
         self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
         if self.currentsize > self.limit:
             self.save()
 
     def _groups(self):
-        """(fieldname, tbytes, postings) of the pool in memory, by field and term."""
+        """(fieldname, tbytes, docnums, weights, values) of the pool in memory, by field and term."""
         fields = self._fields
         for fieldname in sorted(fields):
             terms = fields[fieldname]
             for tbytes in sorted(terms):
-                yield fieldname, tbytes, terms[tbytes]
+                yield (fieldname, tbytes, *terms[tbytes])
 
     def save(self):
         if self._fields:
@@ -160,7 +162,7 @@ class GroupingPool(PostingPool):
         self._remove_run(path)
 
     def groups(self):
-        """(fieldname, tbytes, postings in document order) of every term, by field and term."""
+        """(fieldname, tbytes, docnums, weights, values) of every term, by field and term, in document order."""
         if not self.runs:
             sources = self._groups()
         else:
@@ -169,20 +171,22 @@ class GroupingPool(PostingPool):
             # heapq.merge is stable: a term's records come in the order of the runs.
             sources = merge(*(self._read_groups(p) for p in runs), key=_TERM)
         last = None
-        for fieldname, tbytes, postings in sources:
-            if last is not None and last[0] == fieldname and last[1] == tbytes:
-                last[2].extend(postings)
+        for group in sources:
+            if last is not None and last[0] == group[0] and last[1] == group[1]:
+                for column, more in zip(last[2:], group[2:]):
+                    column.extend(more)
                 continue
             if last is not None:
                 yield _in_doc_order(last)
-            last = [fieldname, tbytes, postings]
+            last = group
         if last is not None:
             yield _in_doc_order(last)
 
     def iter_postings(self):
         # PostingPool.iter_postings: one (fieldname, tbytes, docnum, weight, vbytes) at a time.
-        for _, _, postings in self.groups():
-            yield from postings
+        for fieldname, tbytes, docnums, weights, values in self.groups():
+            for docnum, weight, value in zip(docnums, weights, values):
+                yield fieldname, tbytes, docnum, weight, value
 
     items = iter_postings
 
@@ -191,65 +195,73 @@ class GroupingPool(PostingPool):
 
 
 _TERM = itemgetter(0, 1)
-_DOCNUM = itemgetter(2)
 
 
 def _in_doc_order(group):
-    if len(group[2]) > 1:
-        group[2].sort(key=_DOCNUM)
-    return group
-
-
-class LeanPostingsWriter(W3PostingsWriter):
-    """W3PostingsWriter.add_posting without its four type asserts per posting (our postings are
-    made by whoosh's own fields and pool)."""
-
-    def add_posting(self, id_, weight, vbytes, length=None):
-        if len(self._ids) >= self._blocklimit:
-            self._write_block()
-        self._ids.append(id_)
-        self._weights.append(weight)
-        if weight > self._maxweight:
-            self._maxweight = weight
-        if vbytes:
-            self._values.append(vbytes)
-        if length:
-            minlength = self._minlength
-            if minlength is None or length < minlength:
-                self._minlength = length
-            if length > self._maxlength:
-                self._maxlength = length
+    fieldname, tbytes, docnums, weights, values = group
+    if len(docnums) > 1 and docnums != sorted(docnums):
+        order = sorted(range(len(docnums)), key=docnums.__getitem__)
+        docnums, weights, values = ([column[i] for i in order] for column in (docnums, weights, values))
+    return fieldname, tbytes, docnums, weights, values
 
 
 class LeanFieldWriter(W3FieldWriter):
     """W3FieldWriter with `add_groups`: base.FieldWriter.add_postings for postings grouped by term,
-    each field's document lengths read once for the segment (whoosh reads a column per posting)."""
+    each field's document lengths read once for the segment (whoosh reads a column per posting),
+    a term's postings handed to the postings writer a block at a time."""
 
     def add_groups(self, schema, lengths, groups):
-        """Write GroupingPool.groups(): (fieldname, tbytes, postings in document order) by field and term,
-        with the calls add_postings makes (start_field, start_term, add_posting…, finish_term, finish_field)."""
+        """Write GroupingPool.groups() with the calls add_postings makes (start_field, start_term,
+        the postings, finish_term, finish_field)."""
         n_docs = lengths.doc_count_all() if lengths else 0
         lastfn = None
-        field_lengths: list = []
-        for fieldname, btext, postings in groups:
+        field_lengths = None
+        for fieldname, btext, docnums, weights, values in groups:
             if fieldname != lastfn:
                 if lastfn is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 lastfn = fieldname
-                read = lengths.doc_field_length if lengths else None
-                field_lengths = [read(d, fieldname) for d in range(n_docs)] if read else None
-            if postings[0][2] == -1:  # whoosh's marker of a spelling word, not a posting
-                postings = [p for p in postings if p[2] != -1]
-                if not postings:
+                if lengths:
+                    read = lengths.doc_field_length
+                    field_lengths = [read(d, fieldname) for d in range(n_docs)]
+            if docnums[0] == -1:  # whoosh's marker of a spelling word, not a posting
+                keep = [i for i, d in enumerate(docnums) if d != -1]
+                if not keep:
                     continue
+                docnums, weights, values = ([column[i] for i in keep] for column in (docnums, weights, values))
             self.start_term(btext)
-            add = self._postwriter.add_posting
-            for _, _, docnum, weight, value in postings:
-                add(docnum, weight, b"" if value is None else value, field_lengths[docnum] if field_lengths is not None else 0)
+            _add_postings(self._postwriter, docnums, weights, values, field_lengths)
             self.finish_term()
         if lastfn is not None:
             self.finish_field()
+
+
+def _add_postings(writer: W3PostingsWriter, docnums: list, weights: list, values: list, field_lengths) -> None:
+    """W3PostingsWriter.add_posting for each posting of a term, a block's worth at a time: a
+    full block is written when a posting arrives for it, ids and weights are appended, the
+    non-empty values kept, and the block's maximum weight and min/max non-zero lengths updated."""
+    limit, i, n = writer._blocklimit, 0, len(docnums)
+    while i < n:
+        if len(writer._ids) >= limit:
+            writer._write_block()
+        j = min(n, i + limit - len(writer._ids))
+        ids, ws = docnums[i:j], weights[i:j]
+        writer._ids.extend(ids)
+        writer._weights.extend(ws)
+        top = max(ws)
+        if top > writer._maxweight:
+            writer._maxweight = top
+        writer._values.extend(filter(None, values[i:j]))
+        if field_lengths is not None:
+            found = [x for x in map(field_lengths.__getitem__, ids) if x]
+            if found:
+                low, high = min(found), max(found)
+                if writer._minlength is None or low < writer._minlength:
+                    writer._minlength = low
+                if high > writer._maxlength:
+                    writer._maxlength = high
+        i = j
 
 
 class LeanCodec(W3Codec):
@@ -262,10 +274,6 @@ class LeanCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return LeanFieldWriter(self, storage, segment)
-
-    def postings_writer(self, dbfile, byteids=False):
-        return LeanPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
-                                  compression=self._compression, inlinelimit=self._inlinelimit)
 
 
 class _LeanSegment:
