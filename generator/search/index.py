@@ -47,6 +47,7 @@ from generator.model import AUDIENCE_LABELS, Audience, Work
 
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 10  # 9: one pre-analysed `content` stream (issue 12); 10: no segmenter words
+# (stream_write.py writes the very files whoosh's stock writer wrote: no bump for it)
 
 
 
