@@ -40,13 +40,14 @@ from pathlib import Path
 import whoosh.codec.whoosh3
 import whoosh.filedb.structfile
 from whoosh import index
-from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, Schema
 
-from generator.search.analysis import StreamAnalyzer
+from generator.search.stream_write import StreamMpWriter, StreamSegmentWriter, StreamText
 from generator.model import AUDIENCE_LABELS, Audience, Work
 
 # Bump when the schema, the analysis or its module path changes: the cached index is then rebuilt.
 SCHEMA_VERSION = 10  # 9: one pre-analysed `content` stream (issue 12); 10: no segmenter words
+# (stream_write.py writes the very files whoosh's stock writer wrote: no bump for it)
 
 
 
@@ -55,7 +56,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         digest=STORED,
-        content=TEXT(analyzer=StreamAnalyzer(), phrase=True),
+        content=StreamText(),  # TEXT(analyzer=StreamAnalyzer(), phrase=True), written faster
         title=STORED,
         summary=STORED,
         body=STORED,
@@ -243,7 +244,8 @@ def sync_index(ix: index.Index, docs: list[dict], procs: int = 1) -> SyncReport:
         return report
     # Several processes only pay off for a large batch (a first build).
     multi = procs > 1 and len(fresh) >= 200 and not stale
-    writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if multi else ix.writer(limitmb=128)
+    # ix.writer(…), with the cheaper write path of stream_write.py
+    writer = StreamMpWriter(ix, procs=procs, multisegment=True, limitmb=256) if multi else StreamSegmentWriter(ix, limitmb=128)
     try:
         for wid in stale:
             writer.delete_by_term("id", wid)
