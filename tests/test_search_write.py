@@ -179,3 +179,33 @@ def test_the_fast_path_differs_when_the_postings_differ(tmp_path):
     docs = _docs(20)
     changed = [dict(d, content=d["content"] + " l7") if d["id"] == "w0001" else d for d in docs]
     assert _contents(_our_index(tmp_path / "ours", changed)) != _contents(_stock_index(tmp_path / "stock", docs))
+
+
+def test_a_large_first_index_comes_in_segments_and_an_edit_rewrites_only_its_own(tmp_path, monkeypatch):
+    import generator.search.index as search_index
+
+    monkeypatch.setattr(search_index, "SEGMENT_DOCS", 40)
+    docs = _docs(200, seed=5)
+    ours = _our_index(tmp_path / "ours", docs)
+    before = {s.segment_id(): s.doc_count_all() for s in ours._segments()}
+    assert sorted(before.values()) == [40] * 5  # the first build: five segments of 40
+    assert _contents(ours) == _contents(_stock_index(tmp_path / "stock", docs))
+    # One work edited: the segment that held its old text is rewritten, the other four are kept.
+    old_text = docs[57]["body"]
+    edited = [dict(d, content=d["content"] + " 新词", body=d["body"] + "改", digest="new") if i == 57 else d for i, d in enumerate(docs)]
+    sync_index(ours, edited)
+    ours = index.open_dir(ours.storage.folder, schema=make_schema())
+    after = {s.segment_id(): s.doc_count_all() for s in ours._segments()}
+    assert len(set(before) & set(after)) == 4 and not any(s.has_deletions() for s in ours._segments())
+    with ours.searcher() as searcher:
+        assert [f["body"] for f in searcher.all_stored_fields() if f["id"] == "w0057"] == [old_text + "改"]
+    # New works, one per build, add a small segment each; past eight they are folded together,
+    # never into the large segments.
+    extra = _docs(212, seed=9)[200:]
+    for k in range(12):
+        edited = edited + [dict(extra[k], id=f"new{k:02d}")]
+        sync_index(ours, edited)
+        ours = index.open_dir(ours.storage.folder, schema=make_schema())
+        sizes = sorted(s.doc_count_all() for s in ours._segments())
+        assert sum(sizes) == 201 + k and len([n for n in sizes if n < 10]) <= 9 and sizes.count(40) >= 4, sizes
+    assert len([n for n in sizes if n < 10]) < 12  # folded at least once
