@@ -32,6 +32,10 @@ from generator.problems import ContentError
 
 log = logging.getLogger("mkdocs.plugins.koc")
 
+# `koc serve`: the whoosh index updates of earlier saves, still running or done. MkDocs makes
+# a new plugin for every rebuild, so they are kept here, and stopped when the preview ends.
+_PREVIEW_INDEX_JOBS: list = []
+
 
 class ContentBuildError(PluginError):
     """The library has errors: MkDocs prints the problems and stops; `koc build`
@@ -159,7 +163,12 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 # A preview shows the saved page at once; its search catches up.
                 (job.write_later if self.options.preview else job.write)(Path(config.site_dir))
             if self.sources.index_job is not None:
-                self.sources.index_job.wait()
+                if self.options.preview:
+                    # Not waited for: the next save would wait for it (at 5,000 works, longer
+                    # than the save itself). The next update starts after it (the index's lock).
+                    _PREVIEW_INDEX_JOBS[:] = [j for j in _PREVIEW_INDEX_JOBS if j.running()] + [self.sources.index_job]
+                else:
+                    self.sources.index_job.wait()
 
     def on_build_error(self, error):
         # Nothing of a failed build is published: stop what still runs beside it.
@@ -170,6 +179,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         # End of `mkdocs build` or of a preview session: no job outlives the process's work.
         if self.sources is not None:
             self.sources.close()
+        while _PREVIEW_INDEX_JOBS:
+            _PREVIEW_INDEX_JOBS.pop().cancel()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))
