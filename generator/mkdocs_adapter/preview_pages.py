@@ -56,6 +56,24 @@ def materialise(pages: Mapping[str, str], folder: Path, salt: str) -> dict[str, 
     return paths
 
 
+def materialise_files(files: dict[str, bytes], folder: Path) -> dict[str, Path]:
+    """Generated non-page files (stylesheets, the kit's QR codes, …) on disk, a file rewritten
+    only when its bytes change, so that MkDocs' dirty rebuild copies only those (at 5,000
+    works, writing every QR code again took seconds of each save)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _, last = _WRITTEN.get(folder, (None, {}))
+    paths, prints = {}, {}
+    for path, data in files.items():
+        target = folder / path
+        prints[path] = mark = hashlib.blake2b(data, digest_size=16).hexdigest()
+        paths[path] = target
+        if last.get(path) != mark or not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    _WRITTEN[folder] = ("", prints)
+    return paths
+
+
 def theme_salt(*roots: Path) -> str:
     """A hash of every file's path, size and mtime under the given folders and files."""
     digest = hashlib.sha256()

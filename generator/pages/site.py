@@ -74,6 +74,9 @@ class SiteSources:
     problems: list[Problem] = field(default_factory=list)  # warnings only
     index_job: IndexJob | None = None
     search_job: SearchBundleJob | None = None  # the browser's Pagefind bundle, indexing meanwhile
+    # Preview only: makes the browser's search data (then in `search_job`) after the pages are
+    # shown, and returns its files (site path -> bytes); None once made, or in a build.
+    search_later: Callable[[], dict[str, bytes]] | None = None
 
     @property
     def index_report(self) -> SyncReport | None:
@@ -140,13 +143,25 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
             pages.add(spec)
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
-    records = search_records(inputs, out.index_job.take_streams())
-    out.search_job = SearchBundleJob(records)
-    out.data_files.update(finder_data(records, filter_labels(inputs.catalog)))
-    out.data_files.update(search_data(inputs.catalog))
+    if options.preview:
+        # At 5,000 works the browser's search data takes longer than the pages of a save:
+        # the preview shows the saved page first (the search catches up, as Pagefind's does).
+        out.search_later = lambda: _search_files(out, inputs)
+    else:
+        out.data_files.update(_search_files(out, inputs))
     with DerivedCache(options.cache_dir) as cache:
         out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))
     return out
+
+
+def _search_files(out: SiteSources, inputs: PageInputs) -> dict[str, bytes]:
+    """The browser's search records (their Pagefind bundle started in `out.search_job`)
+    and the finder's and header search's data files."""
+    records = search_records(inputs, out.index_job.take_streams())
+    out.search_job = SearchBundleJob(records)
+    files = finder_data(records, filter_labels(inputs.catalog))
+    files.update(search_data(inputs.catalog))
+    return files
 
 
 # Bump when body rendering changes, so cached bodies are made anew.
