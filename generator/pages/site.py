@@ -20,6 +20,7 @@ from generator.catalog.rights import Edition, Visibility, out_of_force
 from generator.catalog.scoring import rank_contributors
 from generator.content.check import check_library
 from generator.content.derived_cache import DerivedCache
+from generator.content.preview_check import check_for_preview
 from generator.options import Options
 from generator.pages.assets import page_assets
 from generator.pages.body import Body, render_body
@@ -102,7 +103,8 @@ def generate_site(options: Options) -> SiteSources:
     Use the result as a context manager (or `close()` it) unless its jobs are
     finished (`export_pages`, the plugin's post-build): what is left running is cancelled.
     """
-    checked = check_library(options)
+    # A preview validates again only the works saved since its last rebuild.
+    checked = check_for_preview(options) if options.preview else check_library(options)
     if has_errors(checked.problems) and not options.preview:
         raise ContentError(checked.problems)
     library, tags = checked.library, checked.tags
