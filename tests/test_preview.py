@@ -79,3 +79,47 @@ def test_koc_serve_rebuilds_when_a_work_is_saved(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _preview_build(project, site):
+    """One rebuild as `koc serve` runs it: a fresh configuration, MkDocs' dirty build."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from generator.mkdocs_adapter.config import plugins_with
+
+    plugins = plugins_with(project / "mkdocs.yml", as_of="2026-06-01", drafts=True, preview=True)
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(site), plugins=plugins)
+    build(config, serve_url="http://127.0.0.1:8000/", dirty=True)
+    config.plugins.on_shutdown()
+
+
+def test_a_save_renders_only_the_pages_it_touches(tmp_path, monkeypatch):
+    from conftest import DEFAULT_WORKS, work
+    from generator.pages.render import Renderer
+
+    works = dict(DEFAULT_WORKS, **{"2025-winter-tyres": work("冬季胎压检查", "article", "2025-12-01", ["carol"],
+                                                              "冬天胎压会低一些。", scenarios=["保养"], models=["星途S5 EV"])})
+    project = write_library(tmp_path / "p", works=works)
+    site = tmp_path / "site"
+    _preview_build(project, site)
+    unrelated = site / "works/2025-winter-tyres/index.html"
+    assert "带娃露营两天一夜" not in unrelated.read_text(encoding="utf-8")  # it does not show the saved work
+    before = unrelated.stat().st_mtime_ns
+
+    rendered = []
+    body = Renderer.body
+    monkeypatch.setattr(Renderer, "body", lambda self, src, *a, **k: rendered.append(src) or body(self, src, *a, **k))
+    path = project / W
+    path.write_text(path.read_text(encoding="utf-8").replace("带娃露营两天一夜", "带娃露营三天两夜"), encoding="utf-8")
+    _preview_build(project, site)
+
+    # The saved work's page and the listings that show it are right at once …
+    for url in ("works/2026-camping-video/", "contributors/alice/", "contributors/bob/", "scenarios/camping/", "works/"):
+        assert "带娃露营三天两夜" in page(site, url).get_text(), url
+        assert "带娃露营两天一夜" not in page(site, url).get_text(), url
+    assert {"works/2026-camping-video.md", "contributors/alice.md", "contributors/bob.md"} <= set(rendered)
+    # … and a work that shows nothing of it is neither rendered nor written again.
+    assert "works/2025-winter-tyres.md" not in rendered and "contributors/carol.md" not in rendered
+    assert unrelated.stat().st_mtime_ns == before
+    assert len(rendered) < len(set(rendered)) + 1  # each page rendered once

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from array import array
@@ -70,15 +71,16 @@ def related_works(works: list[Work], tag_slug, limit: int = 5) -> dict[str, list
     for numbers, _ in counts.values():
         df.update(numbers)
     n = len(works)
-    idf = {t: math.log(1 + n / d) for t, d in df.items()}
+    cap = max(3, n // 3)
+    # Terms in every other work say nothing; terms in one work match nothing.
+    idf = {t: math.log(1 + n / d) for t, d in df.items() if 1 < d < cap}
     keys: dict[str, dict[str, float]] = {}
     postings: dict[str, list[str]] = defaultdict(list)
     for w in works:
         numbers, tfs = counts[w.id]
-        # Terms in every other work say nothing; terms in one work match nothing.
         # Ties go by the term itself, not its number, so the choice does not depend on the order works were seen.
-        scored = [(tf * idf[t], _WORDS[t], t) for t, tf in zip(numbers, tfs) if 1 < df[t] < max(3, n // 3)]
-        top = sorted(scored, reverse=True)[:KEY_TERMS]
+        scored = [(tf * idf[t], _WORDS[t], t) for t, tf in zip(numbers, tfs) if t in idf]
+        top = heapq.nlargest(KEY_TERMS, scored)  # sorted(scored, reverse=True)[:KEY_TERMS], without sorting all
         keys[w.id] = {word: idf[t] for _, word, t in top}
         for _, word, _ in top:
             postings[word].append(w.id)

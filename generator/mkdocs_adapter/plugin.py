@@ -11,6 +11,7 @@ grow with every page's text; on_serve also watches content/ and site_templates/.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -23,7 +24,7 @@ from generator.mkdocs_adapter.chrome_cache import ChromeCache
 from generator.mkdocs_adapter.config import KocPluginConfig, to_options
 from generator.mkdocs_adapter.edition_nav import edition_nav
 from generator.mkdocs_adapter.page_toc import page_toc
-from generator.mkdocs_adapter.preview_pages import materialise, theme_salt
+from generator.mkdocs_adapter.preview_pages import materialise, materialise_files, theme_salt
 from generator.mkdocs_adapter.streamed_page import StreamedPage
 from generator.model import AUDIENCE_LABELS, Audience, edition_extra
 from generator.options import Options
@@ -31,6 +32,30 @@ from generator.pages.site import SiteSources, generate_site
 from generator.problems import ContentError
 
 log = logging.getLogger("mkdocs.plugins.koc")
+
+# `koc serve`: the whoosh index updates of earlier saves, still running or done. MkDocs makes
+# a new plugin for every rebuild, so they are kept here, and stopped when the preview ends.
+_PREVIEW_INDEX_JOBS: list = []
+# The browser's search data of the newest save, made after its pages are written, one save at a time.
+_SEARCH_LOCK = threading.Lock()
+_SEARCH_NEWEST = [0]
+
+
+def _search_after(sources: SiteSources, site_dir: Path, generation: int) -> None:
+    with _SEARCH_LOCK:
+        if generation != _SEARCH_NEWEST[0]:
+            return  # a newer save makes its own
+        try:
+            files = sources.search_later()
+        except RuntimeError as exc:  # the index job was stopped (the preview ends) or failed
+            log.warning(f"搜索数据未更新：{exc}")
+            return
+        for path, data in files.items():
+            target = site_dir / path
+            if not target.exists() or target.read_bytes() != data:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        sources.search_job.write_later(site_dir)
 
 
 class ContentBuildError(PluginError):
@@ -120,8 +145,13 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 files.append(File.generated(config, path, content="", inclusion=InclusionLevel.NOT_IN_NAV))
         for path, source in sorted(self.sources.assets.items()):
             files.append(File.generated(config, path, abs_src_path=str(source)))
-        for path, data in sorted(self.sources.data_files.items()):
-            files.append(File.generated(config, path, content=data))
+        if self.options.preview:
+            on_disk = materialise_files(self.sources.data_files, self.options.cache_dir / "preview-files")
+            for path, source in sorted(on_disk.items()):
+                files.append(File.generated(config, path, abs_src_path=str(source)))
+        else:
+            for path, data in sorted(self.sources.data_files.items()):
+                files.append(File.generated(config, path, content=data))
         return files
 
     def on_nav(self, nav, config, files):
@@ -155,11 +185,20 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         # Both indexes were built beside the site; a failure in either fails the build.
         if self.sources is not None:
             job = self.sources.search_job
-            if job is not None:
+            if self.sources.search_later is not None:
                 # A preview shows the saved page at once; its search catches up.
+                _SEARCH_NEWEST[0] += 1
+                threading.Thread(target=_search_after, args=(self.sources, Path(config.site_dir), _SEARCH_NEWEST[0]),
+                                 daemon=True).start()
+            elif job is not None:
                 (job.write_later if self.options.preview else job.write)(Path(config.site_dir))
             if self.sources.index_job is not None:
-                self.sources.index_job.wait()
+                if self.options.preview:
+                    # Not waited for: the next save would wait for it (at 5,000 works, longer
+                    # than the save itself). The next update starts after it (the index's lock).
+                    _PREVIEW_INDEX_JOBS[:] = [j for j in _PREVIEW_INDEX_JOBS if j.running()] + [self.sources.index_job]
+                else:
+                    self.sources.index_job.wait()
 
     def on_build_error(self, error):
         # Nothing of a failed build is published: stop what still runs beside it.
@@ -170,6 +209,8 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
         # End of `mkdocs build` or of a preview session: no job outlives the process's work.
         if self.sources is not None:
             self.sources.close()
+        while _PREVIEW_INDEX_JOBS:
+            _PREVIEW_INDEX_JOBS.pop().cancel()
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.options.content_dir))

@@ -20,6 +20,7 @@ from generator.catalog.rights import Edition, Visibility, out_of_force
 from generator.catalog.scoring import rank_contributors
 from generator.content.check import check_library
 from generator.content.derived_cache import DerivedCache
+from generator.content.preview_check import check_for_preview
 from generator.options import Options
 from generator.pages.assets import page_assets
 from generator.pages.body import Body, render_body
@@ -74,6 +75,9 @@ class SiteSources:
     problems: list[Problem] = field(default_factory=list)  # warnings only
     index_job: IndexJob | None = None
     search_job: SearchBundleJob | None = None  # the browser's Pagefind bundle, indexing meanwhile
+    # Preview only: makes the browser's search data (then in `search_job`) after the pages are
+    # shown, and returns its files (site path -> bytes); None once made, or in a build.
+    search_later: Callable[[], dict[str, bytes]] | None = None
 
     @property
     def index_report(self) -> SyncReport | None:
@@ -99,7 +103,8 @@ def generate_site(options: Options) -> SiteSources:
     Use the result as a context manager (or `close()` it) unless its jobs are
     finished (`export_pages`, the plugin's post-build): what is left running is cancelled.
     """
-    checked = check_library(options)
+    # A preview validates again only the works saved since its last rebuild.
+    checked = check_for_preview(options) if options.preview else check_library(options)
     if has_errors(checked.problems) and not options.preview:
         raise ContentError(checked.problems)
     library, tags = checked.library, checked.tags
@@ -140,14 +145,27 @@ def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, op
             pages.add(spec)
             out.data_files.update(spec.files)
     out.assets = page_assets(inputs)
-    records = search_records(inputs, out.index_job.take_streams())
-    out.search_job = SearchBundleJob(records, options.search_shard_works,
-                                     options.cache_dir / "pagefind" / options.audience.value)
-    out.data_files.update(finder_data(records, filter_labels(inputs.catalog)))
-    out.data_files.update(search_data(inputs.catalog, options.search_shard_works))
+    if options.preview:
+        # At 5,000 works the browser's search data takes longer than the pages of a save:
+        # the preview shows the saved page first (the search catches up, as Pagefind's does).
+        out.search_later = lambda: _search_files(out, inputs)
+    else:
+        out.data_files.update(_search_files(out, inputs))
     with DerivedCache(options.cache_dir) as cache:
         out.data_files.update(kit_files(inputs, lambda url: cache.get("qr", [QR_VERSION, url], lambda: qr_svg(url))))
     return out
+
+
+def _search_files(out: SiteSources, inputs: PageInputs) -> dict[str, bytes]:
+    """The browser's search records (their Pagefind bundle started in `out.search_job`)
+    and the finder's and header search's data files."""
+    options = inputs.options
+    records = search_records(inputs, out.index_job.take_streams())
+    out.search_job = SearchBundleJob(records, options.search_shard_works,
+                                     options.cache_dir / "pagefind" / options.audience.value)
+    files = finder_data(records, filter_labels(inputs.catalog))
+    files.update(search_data(inputs.catalog, options.search_shard_works))
+    return files
 
 
 # Bump when body rendering changes, so cached bodies are made anew.
@@ -171,7 +189,23 @@ def _body_key(work, base: str, options: Options) -> list:
     return [BODY_VERSION, work.body, base, list(options.embed_hosts)]
 
 
+# `koc serve`: bodies already rendered in this process, so that a save looks up only the saved
+# work's body in the cache (5,000 look-ups, each unsealing a body, took a second of every save).
+_PREVIEW_BODIES: dict[tuple, Body] = {}
+
+
 def _body(work, base: str, options: Options, cache: DerivedCache) -> Body:
+    if options.preview:
+        key = (BODY_VERSION, work.body, base, tuple(options.embed_hosts))
+        if key not in _PREVIEW_BODIES:
+            if len(_PREVIEW_BODIES) > 100_000:
+                _PREVIEW_BODIES.clear()
+            _PREVIEW_BODIES[key] = _cached_body(work, base, options, cache)
+        return _PREVIEW_BODIES[key]
+    return _cached_body(work, base, options, cache)
+
+
+def _cached_body(work, base: str, options: Options, cache: DerivedCache) -> Body:
     # Sealed with the body itself: the cache shows a work's text only to whoever has it.
     data = cache.get("body", _body_key(work, base, options), lambda: asdict(render_body(work.body, base, options.embed_hosts)),
                      secret=work.body.encode("utf-8"))

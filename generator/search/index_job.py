@@ -122,6 +122,13 @@ class IndexJob:
             with ix.searcher() as searcher:
                 yield searcher
 
+    def running(self) -> bool:
+        """Is the child still at work? One that has ended is reaped."""
+        if self._proc.is_alive():
+            return True
+        self._proc.join()
+        return False
+
     def cancel(self) -> None:
         """Stop an update still running (a failed or abandoned build). whoosh commits
         by renaming its table of contents last, so a stopped writer leaves the
