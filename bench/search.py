@@ -137,8 +137,11 @@ def _build_without_search(argv: list[str]) -> int:
         def cancel(self):
             pass
 
+        def running(self):
+            return False
+
     class NoBundleJob:
-        def __init__(self, records):
+        def __init__(self, records, *args):
             pass
 
         def write(self, site_dir):
