@@ -173,9 +173,11 @@ def test_stopping_the_shard_chain_kills_the_running_pagefind_and_starts_no_other
     from generator.search.bundle import _Runner
 
     marker = tmp_path / "second-ran"
-    runner = _Runner()
+    runner = _Runner(tmp_path)
     runner.start([[sys.executable, "-c", "import time; time.sleep(30)"],
-                  [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]], tmp_path)
+                  [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]])
+    while runner.process is None:
+        time.sleep(0.05)
     first = runner.process
     start = time.monotonic()
     runner.stop()
@@ -189,9 +191,9 @@ def test_a_failing_shard_fails_the_bundle_with_its_log(tmp_path):
 
     from generator.search.bundle import _Runner
 
-    runner = _Runner()
+    runner = _Runner(tmp_path)
     runner.start([[sys.executable, "-c", "print('shard one fine')"],
-                  [sys.executable, "-c", "import sys; print('shard two broke'); sys.exit(3)"]], tmp_path)
+                  [sys.executable, "-c", "import sys; print('shard two broke'); sys.exit(3)"]])
     with pytest.raises(RuntimeError, match="shard two broke"):
         runner.join()
     runner.stop()
@@ -217,16 +219,16 @@ def test_a_build_indexes_only_the_shards_whose_works_changed(tmp_path):
 
     cache = tmp_path / "cache"
     with SearchBundleJob(_job_records(7), 3, cache) as job:
-        assert job.process is not None
         first = _bundle_files(job.write(tmp_path / "a"))
+        assert job.indexed == {0, 1, 2}
     assert len(list(cache.iterdir())) == 3
     with SearchBundleJob(_job_records(7), 3, cache) as job:
-        assert job.process is None  # every shard from the cache
         again = _bundle_files(job.write(tmp_path / "b"))
+        assert job.indexed == set() and job.process is None  # every shard from the cache
     assert again == first
     with SearchBundleJob(_job_records(7, changed=4), 3, cache) as job:  # shard 1 holds works 3-5
-        assert sorted(job._fresh) == [1]
         changed = _bundle_files(job.write(tmp_path / "c"))
+        assert job.indexed == {1}
     assert {k for k in first if first[k] != changed.get(k)} - {k for k in first if k.startswith("1/") or k == "koc-order.json"} == set()
     assert any(first[k] != changed.get(k) for k in first if k.startswith("1/"))
     assert len(list(cache.iterdir())) == 3  # the old shard 1 is gone
@@ -248,8 +250,8 @@ def test_a_damaged_or_planted_cache_entry_is_indexed_again(tmp_path):
     planted.unlink()
     planted.symlink_to(secret)
     with SearchBundleJob(_job_records(4), 2, cache) as job:
-        assert sorted(job._fresh) == [0, 1]  # neither entry passes its manifest
         again = _bundle_files(job.write(tmp_path / "b"))
+        assert job.indexed == {0, 1}  # neither entry passes its manifest
     # Indexed again (Pagefind's file names differ run to run): the same pages, each fragment whole.
     assert b"KOC-SECRET-7f3a" not in b"".join(again.values())
     assert _fragment_urls(again) == _fragment_urls(first) == [f"/works/w{i:03d}/" for i in range(4)]

@@ -29,6 +29,7 @@ import gzip
 import html
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -43,7 +44,7 @@ from generator.model import TYPE_LABELS, USE_LABELS, Use, Work
 from generator.pages.images import CARD_WIDTH, web_src
 from generator.pages.spec import PageInputs
 from generator.pages.wording import VIEW_ONLY, expiry_note
-from generator.publish.leftovers import (PAGEFIND_PREFIX, describe_process, die_with_parent, parent_death_hook, remove_tree,
+from generator.publish.leftovers import (PAGEFIND_PREFIX, describe_process, die_with_parent, remove_tree,
                                         sweep_pagefind_dirs, write_owner)
 from generator.search.analysis import SearchVocabulary
 from generator.search.facets import FACETS
@@ -94,6 +95,18 @@ def word_encoder(vocab: SearchVocabulary):
     return encode
 
 
+class _Memo(dict):
+    """encode(token), computed once per token (a dict lookup runs in C)."""
+
+    def __init__(self, encode):
+        super().__init__()
+        self._encode = encode
+
+    def __missing__(self, token: str) -> str:
+        self[token] = word = self._encode(token)
+        return word
+
+
 def _base36(n: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     return "".join(digits[n // 36 ** k % 36] for k in (3, 2, 1, 0))
@@ -108,7 +121,8 @@ def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) ->
 
     cat = inputs.catalog
     streams = work_streams(cat) if streams is None else streams
-    word = word_encoder(analyzer_of(cat).vocab)
+    # Tokens repeat (3.3 million in 4,126 works, a few hundred thousand distinct): each is encoded once.
+    word = _Memo(word_encoder(analyzer_of(cat).vocab))
     records = []
     order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
     for work in cat.listed:
@@ -120,7 +134,7 @@ def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) ->
             # EVERY closes each record: one word all works hold, so the browser reads the order of all
             # works by a sort key from that word's entry alone (a search without words would
             # download the whole index).
-            "content": " ".join(map(word, streams[work.id].split())) + " " + EVERY,
+            "content": " ".join(map(word.__getitem__, streams[work.id].split())) + " " + EVERY,
             "language": LANGUAGE,
             "meta": {
                 "title": work.title,
@@ -291,63 +305,53 @@ class SearchBundleJob:
         _sweep_once()
         self._dir = Path(tempfile.mkdtemp(prefix=PAGEFIND_PREFIX))
         write_owner(self._dir)
-        self._state = _Runner()
+        # The threads hold what they work on, never the job, so that a job dropped unfinished is
+        # still collected (its finalizer stops them and removes the folder).
+        self._work = work = _ShardWork(self._dir, ShardCache(cache_dir) if cache_dir is not None else None)
+        self._state = work.runner
         # Whoever drops the job unpublished (a failed build, a test, an export
         # that was refused) still gets its folder and process cleared.
         self._finalizer = weakref.finalize(self, _clean_up, self._dir, self._state)
         shards = shards_of(records, shard_works)
         self._count = len(shards)
         self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(shards) > 1 else None
-        self._cache = ShardCache(cache_dir) if cache_dir is not None else None
-        self._digests: list[str] = []
-        self._fresh: set[int] = set()  # shards Pagefind indexes in this job
         self._finished = False
-        commands = []
         # Nothing of the records is kept in memory (at 50,000 works their words and texts are
-        # gigabytes): the pages go to Pagefind's folder, the card meta to a file per shard.
+        # gigabytes): the pages go to Pagefind's folder and the card meta to a file per shard, and
+        # files are written by a thread beside the render (slow on some disks: ~1 ms a page), a
+        # shard at a time (the queue holds one), while the runner indexes the shards before.
         (self._dir / "meta").mkdir()
+        pending: queue.Queue = queue.Queue(maxsize=1)
+        self._preparer = threading.Thread(target=work.prepare, args=(pending,), daemon=True)
+        self._preparer.start()
         for k, shard in enumerate(shards):
             meta = {record["url"]: record["meta"] for record in shard}
             (self._dir / "meta" / f"{k}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             pages = _shard_pages(shard)
-            self._digests.append(shard_digest(pages, LANGUAGE))
-            # A shard indexed before is copied now (checked against its manifest), else indexed.
-            if self._cache is not None and self._cache.fetch(self._digests[-1], self._dir / "out" / str(k)):
-                continue
-            self._fresh.add(k)
-            commands.append(self._command(k, pages))
-        # An empty library has nothing to index; the finder then says so itself.
-        self._state.start(commands, self._dir)
+            work.digests.append(shard_digest(pages, LANGUAGE))
+            pending.put((k, work.digests[-1], pages))
+        pending.put(None)
 
-    def _command(self, k: int, pages: dict[str, str]) -> list[str]:
-        folder = self._dir / "pages" / str(k)
-        for path, text in pages.items():
-            page = folder / path
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(text, encoding="utf-8")
-        return [sys.executable, "-m", "pagefind", "--site", str(folder),
-                "--output-path", str(self._dir / "out" / str(k)), "--force-language", LANGUAGE]
+    @property
+    def indexed(self) -> set[int]:
+        """Shards Pagefind indexed in this job (the others came from the cache)."""
+        return self._work.indexed
 
     def wait(self) -> Path | None:
         """The finished bundle's folder (None for an empty library); raises if Pagefind failed."""
         if not self._count:
             return None
+        self._preparer.join()
         self._state.join()
         bundle = self._dir / "bundle"
         if not self._finished:
-            ids = {}
-            for k, digest in enumerate(self._digests):
-                out = self._dir / "out" / str(k)
-                if k in self._fresh and self._cache is not None:
-                    self._cache.store(digest, out)
-                shutil.move(str(out), str(shard_dir(bundle, k)))
-                metas = json.loads((self._dir / "meta" / f"{k}.json").read_text(encoding="utf-8"))
-                ids.update({url: f"{k}/{i}" for url, i in slim_fragments(shard_dir(bundle, k), metas).items()})
+            for k in range(self._count):
+                shutil.move(str(self._dir / "out" / str(k)), str(shard_dir(bundle, k)))
             if self._sorts is not None:
-                text = json.dumps(order_lists(self._sorts, ids), separators=(",", ":"))
+                text = json.dumps(order_lists(self._sorts, self._work.ids), separators=(",", ":"))
                 (bundle / ORDER_FILE).write_text(text, encoding="utf-8")
-            if self._cache is not None:
-                self._cache.keep_only(set(self._digests))
+            if self._work.cache is not None:
+                self._work.cache.keep_only(set(self._work.digests))
             self._finished = True
         return bundle
 
@@ -366,6 +370,7 @@ class SearchBundleJob:
         """For the preview: the saved page shows at once, and its search catches up
         when Pagefind is done, unless a newer save has started a newer bundle."""
         def finish():
+            self._preparer.join()
             self._state.join(quiet=True)
             with SearchBundleJob._lock:
                 if self._generation == SearchBundleJob._newest:
@@ -380,7 +385,7 @@ class SearchBundleJob:
 
     @property
     def process(self) -> subprocess.Popen | None:
-        """The Pagefind process running now (or the last one run); None for an empty library."""
+        """The Pagefind process running now (or the last one run); None before the first starts."""
         return self._state.process
 
     def cancel(self) -> None:
@@ -393,42 +398,108 @@ class SearchBundleJob:
         self.cancel()
 
 
-class _Runner:
-    """Runs the shards' Pagefind commands one after another in a thread; `join` raises if one failed."""
+class _ShardWork:
+    """What the job's threads work on: the shards' digests, the cache, the runner, the result ids."""
 
-    def __init__(self):
+    def __init__(self, folder: Path, cache: ShardCache | None):
+        self.folder = folder
+        self.cache = cache
+        self.digests: list[str] = []
+        self.indexed: set[int] = set()  # shards Pagefind indexed (the others came from the cache)
+        self.ids: dict[str, str] = {}  # url → result id "k/fragment id"
         self._lock = threading.Lock()
+        self.runner = _Runner(folder, self.indexed_shard)
+
+    def prepare(self, pending: queue.Queue) -> None:
+        """Each shard: copied from the cache (checked against its manifest), or its pages written
+        and handed to the runner for Pagefind."""
+        try:
+            while (item := pending.get()) is not None:
+                k, digest, pages = item
+                out = self.folder / "out" / str(k)
+                if self.cache is not None and self.cache.fetch(digest, out):
+                    self.slim(k, out)
+                    continue
+                pages_dir = self.folder / "pages" / str(k)
+                for path, text in pages.items():
+                    page = pages_dir / path
+                    page.parent.mkdir(parents=True, exist_ok=True)
+                    page.write_text(text, encoding="utf-8")
+                del pages
+                self.runner.submit(k, [sys.executable, "-m", "pagefind", "--site", str(pages_dir), "--output-path", str(out),
+                                       "--force-language", LANGUAGE])
+        except Exception as exc:  # noqa: BLE001 - reported by wait, in the build's thread (or the job was cancelled)
+            self.runner.fail(f"the search bundle's pages could not be prepared: {exc!r}")
+        finally:
+            self.runner.close()
+
+    def indexed_shard(self, k: int) -> None:
+        """In the runner's thread, when Pagefind has indexed shard k."""
+        out = self.folder / "out" / str(k)
+        remove_tree(self.folder / "pages" / str(k))
+        if self.cache is not None:
+            self.cache.store(self.digests[k], out)
+        self.indexed.add(k)
+        self.slim(k, out)
+
+    def slim(self, k: int, out: Path) -> None:
+        metas = json.loads((self.folder / "meta" / f"{k}.json").read_text(encoding="utf-8"))
+        ids = {url: f"{k}/{i}" for url, i in slim_fragments(out, metas).items()}
+        with self._lock:
+            self.ids.update(ids)
+
+
+class _Runner:
+    """Runs the shards' Pagefind commands one after another in a thread, as they are submitted;
+    `after(k)` runs there once shard k is indexed; `join` raises if a command failed."""
+
+    def __init__(self, folder: Path, after=None):
+        self._lock = threading.Lock()
+        self._folder = folder
+        self._after = after
         self._proc: subprocess.Popen | None = None
         self._stopped = False
         self._error: str | None = None
-        self._thread: threading.Thread | None = None
-        self._log = None
-
-    def start(self, commands: list[list[str]], folder: Path) -> None:
-        if not commands:
-            return
-        self._log = open(folder / "pagefind.log", "w+b")
-        self._launch(commands[0], folder)  # at once; the others follow in the thread
-        self._thread = threading.Thread(target=self._run, args=(commands, folder), daemon=True)
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        self._log = open(folder / "pagefind.log", "w+b")
+
+    def start(self, commands: list[list[str]], folder: Path | None = None) -> None:
+        """Run these commands (shards 0, 1, …) and no more."""
+        for k, cmd in enumerate(commands):
+            self.submit(k, cmd)
+        self.close()
+
+    def submit(self, k: int, cmd: list[str]) -> None:
+        self._queue.put((k, cmd))
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def fail(self, message: str) -> None:
+        with self._lock:
+            if not self._stopped and self._error is None:
+                self._error = message
 
     @property
     def process(self) -> subprocess.Popen | None:
         """The Pagefind running now, or the last one."""
         return self._proc
 
-    def _launch(self, cmd: list[str], folder: Path, main: bool = True) -> bool:
+    def _launch(self, cmd: list[str]) -> bool:
         with self._lock:
             if self._stopped:
                 return False
-            self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_child_setup(main))
+            self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_child_setup())
             # The next run kills it if this process dies without doing so.
-            write_owner(folder, [describe_process(self._proc.pid)])
+            write_owner(self._folder, [describe_process(self._proc.pid)])
             return True
 
-    def _run(self, commands, folder: Path) -> None:
-        for n, cmd in enumerate(commands):
-            if n and not self._launch(cmd, folder, main=False):
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            k, cmd = item
+            if not self._launch(cmd):
                 return
             if self._proc.wait() != 0:
                 with self._lock:
@@ -436,10 +507,15 @@ class _Runner:
                         self._log.seek(0)
                         self._error = "Pagefind failed:\n" + self._log.read().decode("utf-8", "replace")[-2000:]
                 return
+            if self._after is not None:
+                try:
+                    self._after(k)
+                except Exception as exc:  # noqa: BLE001 - reported by join, in the build's thread
+                    self._error = f"Pagefind's bundle could not be finished: {exc!r}"
+                    return
 
     def join(self, quiet: bool = False) -> None:
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.join()
         if self._error and not quiet:
             raise RuntimeError(self._error)
 
@@ -447,23 +523,19 @@ class _Runner:
         with self._lock:
             self._stopped = True
             proc = self._proc
+        self._queue.put(None)  # a runner still waiting for work ends
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
-        if self._thread is not None:
-            self._thread.join()
-        if self._log is not None:
-            self._log.close()
+        self._thread.join()
+        self._log.close()
 
 
-def _child_setup(main: bool):
-    """Pagefind dies with what started it (the main thread, or the runner thread that waits for
-    it), and runs at low priority: rendering is the build's critical path, as for the whoosh child."""
-    hook = parent_death_hook() if main else die_with_parent
-
+def _child_setup():
+    """Pagefind dies with the runner thread that starts and waits for it, and runs at low
+    priority: rendering is the build's critical path, as for the whoosh child."""
     def setup() -> None:
-        if hook is not None:
-            hook()
+        die_with_parent()
         os.nice(10)
 
     return setup
