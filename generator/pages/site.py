@@ -40,7 +40,7 @@ from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
-from generator.search.bundle import SearchBundleJob, filter_labels, search_data, search_records
+from generator.search.bundle import ContentMaker, SearchBundleJob, filter_labels, search_data, search_records
 from generator.search.collections import run_collections
 from generator.search.edition_index import facet_documents
 from generator.search.finder_data import finder_data
@@ -160,9 +160,12 @@ def _search_files(out: SiteSources, inputs: PageInputs) -> dict[str, bytes]:
     """The browser's search records (their Pagefind bundle started in `out.search_job`)
     and the finder's and header search's data files."""
     options = inputs.options
-    records = search_records(inputs, out.index_job.take_streams())
+    # The records' words are added in the bundle's thread once the index job's child has
+    # analysed the works: the render does not wait for the analysis.
+    records = search_records(inputs, content=False)
     out.search_job = SearchBundleJob(records, options.search_shard_works,
-                                     options.cache_dir / "pagefind" / options.audience.value)
+                                     options.cache_dir / "pagefind" / options.audience.value,
+                                     content=ContentMaker(inputs.catalog, out.index_job.take_streams))
     files = finder_data(records, filter_labels(inputs.catalog))
     files.update(search_data(inputs.catalog, options.search_shard_works))
     return files

@@ -95,6 +95,28 @@ def word_encoder(vocab: SearchVocabulary):
     return encode
 
 
+class ContentMaker:
+    """A work's Pagefind content: its token stream, each token encoded (`word_encoder`), then EVERY,
+    one word all works hold, so that the browser reads the order of all works by a sort key from
+    that word's entry alone (a search without words would download the whole index).
+
+    `streams()` gives the streams (work id → stream) when first needed: the index job's
+    child sends them once it has analysed the works.
+    """
+
+    def __init__(self, cat: Catalog, streams):
+        from generator.search.edition_index import analyzer_of
+
+        self._streams, self._got = streams, None
+        # Tokens repeat (3.3 million in 4,126 works, a few hundred thousand distinct): each is encoded once.
+        self._word = _Memo(word_encoder(analyzer_of(cat).vocab))
+
+    def __call__(self, work_id: str) -> str:
+        if self._got is None:
+            self._got = self._streams()
+        return " ".join(map(self._word.__getitem__, self._got[work_id].split())) + " " + EVERY
+
+
 class _Memo(dict):
     """encode(token), computed once per token (a dict lookup runs in C)."""
 
@@ -112,17 +134,17 @@ def _base36(n: int) -> str:
     return "".join(digits[n // 36 ** k % 36] for k in (3, 2, 1, 0))
 
 
-def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) -> list[dict]:
+def search_records(inputs: PageInputs, streams: dict[str, str] | None = None, content: bool = True) -> list[dict]:
     """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys.
 
     `streams` are the works' analysed token streams, if made elsewhere (the index job's child).
+    Without `content`, the records carry no words: `SearchBundleJob` adds them with a
+    `ContentMaker` in its own thread, so that the build never waits for the analysis.
     """
-    from generator.search.edition_index import analyzer_of, work_streams
+    from generator.search.edition_index import work_streams
 
     cat = inputs.catalog
-    streams = work_streams(cat) if streams is None else streams
-    # Tokens repeat (3.3 million in 4,126 works, a few hundred thousand distinct): each is encoded once.
-    word = _Memo(word_encoder(analyzer_of(cat).vocab))
+    make = ContentMaker(cat, lambda: work_streams(cat) if streams is None else streams) if content else None
     records = []
     order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
     for work in cat.listed:
@@ -131,10 +153,7 @@ def search_records(inputs: PageInputs, streams: dict[str, str] | None = None) ->
         cover = web_src(work.cover, CARD_WIDTH) if work.cover else ""
         records.append({
             "url": "/" + card.url,
-            # EVERY closes each record: one word all works hold, so the browser reads the order of all
-            # works by a sort key from that word's entry alone (a search without words would
-            # download the whole index).
-            "content": " ".join(map(word.__getitem__, streams[work.id].split())) + " " + EVERY,
+            **({"content": make(work.id)} if make else {}),
             "language": LANGUAGE,
             "meta": {
                 "title": work.title,
@@ -298,7 +317,8 @@ class SearchBundleJob:
     _lock = threading.Lock()
     _newest = 0  # the generation of the last job started in this process
 
-    def __init__(self, records: list[dict], shard_works: int = SHARD_WORKS, cache_dir: Path | None = None):
+    def __init__(self, records: list[dict], shard_works: int = SHARD_WORKS, cache_dir: Path | None = None,
+                 content: ContentMaker | None = None):
         with SearchBundleJob._lock:
             SearchBundleJob._newest += 1
             self._generation = SearchBundleJob._newest
@@ -316,21 +336,13 @@ class SearchBundleJob:
         self._count = len(shards)
         self._sorts = [{"url": r["url"], "sort": r["sort"]} for r in records] if len(shards) > 1 else None
         self._finished = False
-        # Nothing of the records is kept in memory (at 50,000 works their words and texts are
-        # gigabytes): the pages go to Pagefind's folder and the card meta to a file per shard, and
-        # files are written by a thread beside the render (slow on some disks: ~1 ms a page), a
-        # shard at a time (the queue holds one), while the runner indexes the shards before.
+        # All of it in a thread beside the render: the records' words (`content`, once the index
+        # job's child has analysed the works), Pagefind's pages (slow on some disks: ~1 ms a page),
+        # the card meta in a file per shard, a shard at a time, while the runner indexes the
+        # shards before; no shard's pages are kept in memory (at 50,000 works, gigabytes).
         (self._dir / "meta").mkdir()
-        pending: queue.Queue = queue.Queue(maxsize=1)
-        self._preparer = threading.Thread(target=work.prepare, args=(pending,), daemon=True)
+        self._preparer = threading.Thread(target=work.prepare, args=(shards, content), daemon=True)
         self._preparer.start()
-        for k, shard in enumerate(shards):
-            meta = {record["url"]: record["meta"] for record in shard}
-            (self._dir / "meta" / f"{k}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            pages = _shard_pages(shard)
-            work.digests.append(shard_digest(pages, LANGUAGE))
-            pending.put((k, work.digests[-1], pages))
-        pending.put(None)
 
     @property
     def indexed(self) -> set[int]:
@@ -410,14 +422,20 @@ class _ShardWork:
         self._lock = threading.Lock()
         self.runner = _Runner(folder, self.indexed_shard)
 
-    def prepare(self, pending: queue.Queue) -> None:
-        """Each shard: copied from the cache (checked against its manifest), or its pages written
-        and handed to the runner for Pagefind."""
+    def prepare(self, shards: list[list[dict]], content: ContentMaker | None) -> None:
+        """Each shard: its pages and their digest; then copied from the cache (checked against its
+        manifest), or its pages written and handed to the runner for Pagefind."""
         try:
-            while (item := pending.get()) is not None:
-                k, digest, pages = item
+            for k, shard in enumerate(shards):
+                if content is not None:
+                    shard = [dict(record, content=content(record["meta"]["id"])) for record in shard]
+                meta = {record["url"]: record["meta"] for record in shard}
+                (self.folder / "meta" / f"{k}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+                pages = _shard_pages(shard)
+                del shard, meta
+                self.digests.append(shard_digest(pages, LANGUAGE))
                 out = self.folder / "out" / str(k)
-                if self.cache is not None and self.cache.fetch(digest, out):
+                if self.cache is not None and self.cache.fetch(self.digests[k], out):
                     self.slim(k, out)
                     continue
                 pages_dir = self.folder / "pages" / str(k)
@@ -429,7 +447,7 @@ class _ShardWork:
                 self.runner.submit(k, [sys.executable, "-m", "pagefind", "--site", str(pages_dir), "--output-path", str(out),
                                        "--force-language", LANGUAGE])
         except Exception as exc:  # noqa: BLE001 - reported by wait, in the build's thread (or the job was cancelled)
-            self.runner.fail(f"the search bundle's pages could not be prepared: {exc!r}")
+            self.runner.fail(f"the search bundle could not be prepared: {exc}")
         finally:
             self.runner.close()
 
