@@ -141,7 +141,7 @@ def _build_without_search(argv: list[str]) -> int:
             return False
 
     class NoBundleJob:
-        def __init__(self, records, *args):
+        def __init__(self, records, *args, **kwargs):
             pass
 
         def write(self, site_dir):
