@@ -10,7 +10,6 @@ scores, the same facet counts, and the same explicit sorts.
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.search.bundle import ORDER_FILE, order_lists, shard_count, shards_of
+from test_relevance import SUITE, bench  # the relevance suite and its bench helpers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,15 +54,6 @@ def test_order_lists_are_best_first_with_ties_in_id_order():
 
 # ---------------------------------------------------------------- the demo, sharded, in Chromium
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_relevance", REPO / "bench" / "relevance.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
-SUITE = bench.load_suite()
 AS_OF = SUITE["as_of"].isoformat()
 SHARD_WORKS = 10
 

@@ -23,6 +23,8 @@ import uuid
 from importlib.metadata import version
 from pathlib import Path
 
+from generator.publish.leftovers import pid_alive
+
 MANIFEST = "manifest.json"
 
 
@@ -112,19 +114,10 @@ class ShardCache:
             if path.name.startswith(".") and f".{os.getpid()}." not in path.name:
                 # Another process may be storing right now; its leftovers go when it is dead.
                 pid = path.name.split(".")[2] if path.name.count(".") >= 3 else ""
-                if pid.isdigit() and _alive(int(pid)):
+                if pid.isdigit() and pid_alive(int(pid)):
                     continue
             if path.is_symlink() or path.is_file():
                 path.unlink(missing_ok=True)
             else:
                 shutil.rmtree(path, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
