@@ -38,7 +38,8 @@ def test_closing_an_unpublished_build_stops_pagefind_and_removes_its_folder(tmp_
     project = write_library(tmp_path / "p")
     with generate_site(_options(project)) as sources:
         assert len(pagefind_folders(scratch_tmp)) == 1
-        while sources.search_job.process is None:  # its pages are written beside the render first
+        deadline = time.monotonic() + 60
+        while sources.search_job.process is None and time.monotonic() < deadline:  # pages are written first
             time.sleep(0.05)
         proc = sources.search_job.process
         assert sources.index_job.wait().added  # an explicit wait

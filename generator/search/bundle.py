@@ -479,11 +479,11 @@ class _Runner:
         self._stopped = False
         self._error: str | None = None
         self._queue: queue.Queue = queue.Queue()
+        self._log = open(folder / "pagefind.log", "w+b")
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
-        self._log = open(folder / "pagefind.log", "w+b")
 
-    def start(self, commands: list[list[str]], folder: Path | None = None) -> None:
+    def start(self, commands: list[list[str]]) -> None:
         """Run these commands (shards 0, 1, …) and no more."""
         for k, cmd in enumerate(commands):
             self.submit(k, cmd)
@@ -529,7 +529,7 @@ class _Runner:
                 try:
                     self._after(k)
                 except Exception as exc:  # noqa: BLE001 - reported by join, in the build's thread
-                    self._error = f"Pagefind's bundle could not be finished: {exc!r}"
+                    self.fail(f"Pagefind's bundle could not be finished: {exc!r}")
                     return
 
     def join(self, quiet: bool = False) -> None:

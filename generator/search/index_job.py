@@ -58,7 +58,7 @@ class IndexJob:
 
     Used as a context manager, a job not waited for is cancelled on the way out.
     The child is not a daemon, so that for a large first index it may use
-    whoosh's multi-process writer (5,000 works: 44 s with one process, 16 s with two).
+    whoosh's multi-process writer (4,126 works: 13.9 CPU s with one process, 11.6 with two; bench/index_cpu.py).
     """
 
     def __init__(self, cache_dir, audience: Audience, docs: list[dict] | None, procs: int = 1, catalog=None):
