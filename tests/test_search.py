@@ -10,6 +10,7 @@ import pytest
 
 from conftest import build, koc, page, work, write_library
 from generator.options import Options
+from generator.search.index import index_exists, open_index
 from generator.search.results import search_library
 
 pytestmark = pytest.mark.slow  # builds whoosh indexes (and some sites) per test
@@ -154,9 +155,13 @@ def test_incremental_update_reindexes_only_the_changed_work(lib):
     from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
-    first = generate_site(opts).index_report
-    assert sorted(first.added) == ["camp", "camp2", "internal-only", "isofix", "ota"]
-    assert generate_site(opts).index_report.added == []
+    assert generate_site(opts).index_report.skipped  # no index yet: a build leaves the first to koc search
+    assert not index_exists(opts.cache_dir, opts.audience)
+    assert ids(run(lib, "导航")) == ["ota"]  # which writes it
+    with open_index(opts.cache_dir, opts.audience).searcher() as searcher:
+        assert sorted(f["id"] for f in searcher.all_stored_fields()) == ["camp", "camp2", "internal-only", "isofix", "ota"]
+    report = generate_site(opts).index_report  # and each build keeps it up to date
+    assert report.added == [] and report.unchanged == 5 and not report.skipped
     path = lib / "content/works/2026/ota.md"
     path.write_text(path.read_text(encoding="utf-8").replace("导航也更准", "导航也更准，续航显示更稳"), encoding="utf-8")
     report = generate_site(opts).index_report
@@ -175,7 +180,7 @@ def test_schema_version_change_rebuilds_the_index(lib, monkeypatch):
     from generator.pages.site import generate_site
 
     opts = Options(project_dir=lib, as_of=AS_OF).resolve()
-    generate_site(opts).index_report  # let the first index finish
+    run(lib, "导航")  # the first index
     monkeypatch.setattr(search_index, "SCHEMA_VERSION", search_index.SCHEMA_VERSION + 1)
     assert len(generate_site(opts).index_report.added) == 5
 
@@ -199,6 +204,29 @@ def test_koc_search_terminal_output(lib, capsys):
     assert koc("search", "第二排", "--as-of", "2026-06-01", project=lib) == 0
     out = capsys.readouterr().out
     assert "1 件作品匹配" in out and "带娃露营两天一夜" in out and "阿丽" in out and "类型" in out
+
+
+def test_a_cold_build_writes_the_index_only_when_a_collection_needs_it(tmp_path, capsys):
+    """Without an index, only a collection with words makes a build write one; else the first
+    koc search does, and says so."""
+    from generator.pages.site import generate_site
+
+    plain = write_library(tmp_path / "plain", works=WORKS)
+    opts = Options(project_dir=plain, as_of=AS_OF).resolve()
+    with generate_site(opts) as sources:
+        assert sources.index_report.skipped
+    assert not index_exists(opts.cache_dir, opts.audience)
+    capsys.readouterr()
+    assert koc("search", "导航", "--as-of", "2026-06-01", project=plain) == 0
+    assert "检索索引" in capsys.readouterr().err and index_exists(opts.cache_dir, opts.audience)
+    assert koc("search", "导航", "--as-of", "2026-06-01", project=plain) == 0
+    assert "检索索引" not in capsys.readouterr().err  # once only
+    worded = write_library(tmp_path / "worded", works=WORKS, collections={
+        "seats": {"title": "座椅", "audience": "training", "query": "后排 AND scenario:露营", "sort": "date", "limit": 10}})
+    opts = Options(project_dir=worded, as_of=AS_OF).resolve()
+    with generate_site(opts) as sources:
+        assert sorted(sources.index_report.added) == ["camp", "camp2", "internal-only", "isofix", "ota"]
+    assert index_exists(opts.cache_dir, opts.audience)
 
 
 def test_a_free_text_collection_waits_for_the_full_text_index(tmp_path):

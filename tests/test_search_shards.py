@@ -10,8 +10,10 @@ scores, the same facet counts, and the same explicit sorts.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -161,10 +163,10 @@ def test_stopping_the_shard_chain_kills_the_running_pagefind_and_starts_no_other
     import sys
     import time
 
-    from generator.search.bundle import _Runner
+    from generator.search.bundle_worker import Runner
 
     marker = tmp_path / "second-ran"
-    runner = _Runner(tmp_path)
+    runner = Runner(tmp_path)
     runner.start([[sys.executable, "-c", "import time; time.sleep(30)"],
                   [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]])
     while runner.process is None:
@@ -180,9 +182,9 @@ def test_stopping_the_shard_chain_kills_the_running_pagefind_and_starts_no_other
 def test_a_failing_shard_fails_the_bundle_with_its_log(tmp_path):
     import sys
 
-    from generator.search.bundle import _Runner
+    from generator.search.bundle_worker import Runner
 
-    runner = _Runner(tmp_path)
+    runner = Runner(tmp_path)
     runner.start([[sys.executable, "-c", "print('shard one fine')"],
                   [sys.executable, "-c", "import sys; print('shard two broke'); sys.exit(3)"]])
     with pytest.raises(RuntimeError, match="shard two broke"):
@@ -215,7 +217,7 @@ def test_a_build_indexes_only_the_shards_whose_works_changed(tmp_path):
     assert len(list(cache.iterdir())) == 3
     with SearchBundleJob(_job_records(7), 3, cache) as job:
         again = _bundle_files(job.write(tmp_path / "b"))
-        assert job.indexed == set() and job.process is None  # every shard from the cache
+        assert job.indexed == set()  # every shard from the cache
     assert again == first
     with SearchBundleJob(_job_records(7, changed=4), 3, cache) as job:  # shard 1 holds works 3-5
         changed = _bundle_files(job.write(tmp_path / "c"))
@@ -225,29 +227,44 @@ def test_a_build_indexes_only_the_shards_whose_works_changed(tmp_path):
     assert len(list(cache.iterdir())) == 3  # the old shard 1 is gone
 
 
-def test_a_damaged_or_planted_cache_entry_is_indexed_again(tmp_path):
+def _repack(pack: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(pack, "w") as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+
+
+def test_a_damaged_planted_or_escaping_cache_entry_is_indexed_again(tmp_path):
     from generator.search.bundle import SearchBundleJob
+    from generator.search.shard_cache import MANIFEST, PACK
 
     cache = tmp_path / "cache"
-    with SearchBundleJob(_job_records(4), 2, cache) as job:
+    with SearchBundleJob(_job_records(6), 2, cache) as job:
         first = _bundle_files(job.write(tmp_path / "a"))
     entries = sorted(cache.iterdir())
-    # One entry's file altered, the other's replaced by a link to a file outside the cache.
-    victim = next(p for p in (entries[0] / "bundle").rglob("*.pf_fragment"))
-    victim.write_bytes(b"not a fragment")
-    secret = tmp_path / "secret.txt"
-    secret.write_text("KOC-SECRET-7f3a")
-    planted = next(p for p in (entries[1] / "bundle").rglob("*.pf_fragment"))
-    planted.unlink()
-    planted.symlink_to(secret)
-    with SearchBundleJob(_job_records(4), 2, cache) as job:
+    assert len(entries) == 3
+    members = {name: zipfile.ZipFile(entries[0] / PACK).read(name) for name in zipfile.ZipFile(entries[0] / PACK).namelist()}
+    fragment = next(name for name in members if name.endswith(".pf_fragment"))
+    # 1. A fragment altered inside the pack (its manifest unchanged).
+    _repack(entries[0] / PACK, members | {fragment: b"not a fragment"})
+    # 2. The pack replaced by a link to a pack outside the cache (with the same names).
+    secret = tmp_path / "secret.zip"
+    _repack(secret, {name: b"KOC-SECRET-7f3a" for name in members})
+    (entries[1] / PACK).unlink()
+    (entries[1] / PACK).symlink_to(secret)
+    # 3. A pack and manifest that agree, with a member that climbs out of the bundle.
+    escaping = {"../../escaped.txt": b"KOC-SECRET-7f3a"}
+    _repack(entries[2] / PACK, escaping)
+    (entries[2] / MANIFEST).write_text(json.dumps({n: hashlib.sha256(d).hexdigest() for n, d in escaping.items()}))
+    with SearchBundleJob(_job_records(6), 2, cache) as job:
         again = _bundle_files(job.write(tmp_path / "b"))
-        assert job.indexed == {0, 1}  # neither entry passes its manifest
+        assert job.indexed == {0, 1, 2}  # no entry passes
     # Indexed again (Pagefind's file names differ run to run): the same pages, each fragment whole.
     assert b"KOC-SECRET-7f3a" not in b"".join(again.values())
-    assert _fragment_urls(again) == _fragment_urls(first) == [f"/works/w{i:03d}/" for i in range(4)]
-    with SearchBundleJob(_job_records(4), 2, cache) as job:  # and stored whole again
+    assert not list(tmp_path.rglob("escaped.txt"))
+    assert _fragment_urls(again) == _fragment_urls(first) == [f"/works/w{i:03d}/" for i in range(6)]
+    with SearchBundleJob(_job_records(6), 2, cache) as job:  # and stored whole again
         assert _bundle_files(job.write(tmp_path / "c")) == again
+        assert job.indexed == set()
 
 
 def _fragment_urls(files: dict[str, bytes]) -> list[str]:

@@ -40,11 +40,12 @@ from generator.pages.tasks import task_pages
 from generator.pages.terms import tag_pages, vocabulary_pages
 from generator.pages.works import work_pages, works_index_pages
 from generator.problems import Problem, ContentError, has_errors
-from generator.search.bundle import ContentMaker, SearchBundleJob, filter_labels, search_data, search_records
-from generator.search.collections import run_collections
-from generator.search.edition_index import facet_documents
+from generator.search.bundle import (SearchBundleJob, filter_labels, page_records, search_data, search_records,
+                                     word_prefixes)
+from generator.search.collections import collections_need_words, run_collections
+from generator.search.edition_index import analyzer_of, facet_documents
 from generator.search.finder_data import finder_data
-from generator.search.index import SyncReport
+from generator.search.index import SyncReport, index_exists
 from generator.search.index_job import IndexJob
 
 # Every page of the site comes from one of these; a new kind of page is a new producer here.
@@ -112,15 +113,31 @@ def generate_site(options: Options) -> SiteSources:
     routes = Routes(options.use_directory_urls)
 
     # The analysis and the full-text index run in a child process while the site renders.
-    job = IndexJob(options.cache_dir, options.audience, None, options.index_procs, catalog=cat)
+    job = IndexJob(options.cache_dir, options.audience, None, options.index_procs, catalog=cat,
+                   write_index=index_wanted(options, library, tags))
     docs = facet_documents(cat)
     out = SiteSources(problems=checked.problems, index_job=job)
     try:
+        if not options.preview:
+            # The browser's bundle starts now too, in a worker that waits for the analysis and
+            # then runs Pagefind while the pages render (a preview makes it after the pages).
+            out.search_job = _bundle_job(cat, page_records(cat, routes), options, job)
         _render(out, cat, routes, docs, checked, options)
     except BaseException:
         out.close()
         raise
     return out
+
+
+def index_wanted(options: Options, library, tags) -> bool:
+    """Does this build write the whoosh index? Only `koc search` and collections with words read it.
+
+    An index that exists is kept up to date, so that `koc search` stays quick and no
+    text of a work gone offline stays in it. Where there is none (a fresh clone, a
+    new edition), the first `koc search` writes it (at 5,000 works: CPU enough to
+    add a quarter to a cold build, which nobody waiting for the site needs).
+    """
+    return index_exists(options.cache_dir, options.audience) or collections_need_words(library, tags)
 
 
 def _render(out: SiteSources, cat, routes: Routes, docs: list[dict], checked, options: Options) -> None:
@@ -160,15 +177,21 @@ def _search_files(out: SiteSources, inputs: PageInputs) -> dict[str, bytes]:
     """The browser's search records (their Pagefind bundle started in `out.search_job`)
     and the finder's and header search's data files."""
     options = inputs.options
-    # The records' words are added in the bundle's thread once the index job's child has
-    # analysed the works: the render does not wait for the analysis.
     records = search_records(inputs, content=False)
-    out.search_job = SearchBundleJob(records, options.search_shard_works,
-                                     options.cache_dir / "pagefind" / options.audience.value,
-                                     content=ContentMaker(inputs.catalog, out.index_job.take_streams))
+    if out.search_job is None:
+        out.search_job = _bundle_job(inputs.catalog, records, options, out.index_job)
+    else:
+        out.search_job.give_meta({r["url"]: r["meta"] for r in records})
     files = finder_data(records, filter_labels(inputs.catalog))
     files.update(search_data(inputs.catalog, options.search_shard_works))
     return files
+
+
+def _bundle_job(cat, records: list[dict], options: Options, index_job: IndexJob) -> SearchBundleJob:
+    """The Pagefind bundle's job: the records' words are added by its worker process once the index
+    job's child has analysed the works; the render neither waits for the analysis nor shares its process."""
+    return SearchBundleJob(records, options.search_shard_works, options.cache_dir / "pagefind" / options.audience.value,
+                           streams=index_job.streams_source(), prefixes=word_prefixes(analyzer_of(cat).vocab))
 
 
 # Bump when body rendering changes, so cached bodies are made anew.

@@ -117,8 +117,9 @@ def kill_if_same(process: dict) -> None:
         pass
 
 
-def write_owner(folder: Path, helpers: list[dict] | None = None) -> None:
-    data = {"owner": describe_process(os.getpid()), "helpers": helpers or []}
+def write_owner(folder: Path, helpers: list[dict] | None = None, owner: int | None = None) -> None:
+    """Say which process owns a work folder (this one, or `owner`) and which helpers it runs."""
+    data = {"owner": describe_process(owner or os.getpid()), "helpers": helpers or []}
     (Path(folder) / OWNER_FILE).write_text(json.dumps(data), encoding="utf-8")
 
 

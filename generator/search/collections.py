@@ -13,6 +13,12 @@ from generator.search.index_job import IndexJob, facet_index, uses_text
 from generator.search.query import collection_ids, make_resolver, parse_query
 
 
+def collections_need_words(library: Library, tags) -> bool:
+    """Does any collection's query look at the text (and so need the full-text index)?"""
+    schema, resolver = make_schema(), make_resolver(library, tags)
+    return any(uses_text(parse_query(c.query, schema, resolver)) for c in library.collections)
+
+
 def run_collections(library: Library, tags, docs: list[dict], job: IndexJob) -> dict[str, list[str]]:
     """Collection slug → ids of the works it lists, in its order."""
     schema = make_schema()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 
 from generator.catalog.catalog import Catalog
 from generator.model import Work
 from generator.options import Options
 from generator.search.analysis import Analyzer, SearchVocabulary, VocabEntry
-from generator.search.index import SyncReport, update_index, work_document
+from generator.search.index import AUDIENCE_LABELS, SyncReport, index_exists, update_index, work_document
 
 
 def analyzer_of(cat: Catalog) -> Analyzer:
@@ -110,5 +111,9 @@ def index_documents(cat: Catalog) -> list[dict]:
 
 def index_library(cat: Catalog, options: Options) -> tuple[object, SyncReport]:
     """Bring the edition's whoosh index up to date, in this process (`koc search`)."""
+    if not index_exists(options.cache_dir, options.audience):
+        # A build writes no first index (`site.index_wanted`): say why this search takes a while.
+        print(f"正在建立{AUDIENCE_LABELS[options.audience]}的检索索引（{len(cat.listed)} 件作品，仅首次检索需要）……",
+              file=sys.stderr)
     work_streams(cat, options.cache_dir)
     return update_index(options.cache_dir, options.audience, index_documents(cat), procs=options.index_procs)

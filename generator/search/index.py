@@ -107,15 +107,23 @@ def work_document(work: Work, tag_slug, stream: str | None = None) -> dict:
 
 @dataclass
 class SyncReport:
-    """What one `sync_index` call wrote: ids added (new or changed) and deleted."""
+    """What one `sync_index` call wrote: ids added (new or changed) and deleted; `skipped` when
+    there was no index to keep up to date and the build did not need one (`index_wanted`)."""
 
     added: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
+    skipped: bool = False
 
 
 def index_dir(cache_dir: Path, audience: Audience) -> Path:
     return Path(cache_dir) / "whoosh" / audience.value
+
+
+def index_exists(cache_dir: Path, audience: Audience) -> bool:
+    """Is there an index of this edition (whole or not) to keep up to date?"""
+    folder = index_dir(cache_dir, audience)
+    return folder.is_dir() and any(folder.glob("_MAIN_*.toc"))
 
 
 def open_index(cache_dir: Path, audience: Audience) -> index.Index:

@@ -16,19 +16,24 @@ import json
 import multiprocessing
 import os
 import threading
+import tempfile
 import traceback
 import uuid
+import weakref
+from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
 from generator.model import Audience
-from generator.publish.leftovers import parent_death_hook
+from generator.publish.leftovers import PAGEFIND_PREFIX, parent_death_hook, remove_tree, write_owner
+from generator.search.bundle_worker import read_streams, write_streams, write_streams_failure
 from generator.search.index import SyncReport, index_lock, make_schema, open_index, update_index
 from generator.search.query import TEXT_FIELDS
 
 
-def _run(cache_dir, audience: Audience, docs: list[dict] | None, procs: int, queue, on_start, catalog=None) -> None:
+def _run(cache_dir, audience: Audience, docs: list[dict] | None, procs: int, queue, on_start, catalog=None,
+         streams_folder=None, write_index: bool = True) -> None:
     if on_start is not None:
         on_start()  # ends with the build, not after it (a killed `koc build` leaves no indexer behind)
     try:
@@ -38,9 +43,17 @@ def _run(cache_dir, audience: Audience, docs: list[dict] | None, procs: int, que
         if catalog is not None:
             from generator.search.edition_index import index_documents, work_streams
 
-            # The analysis, off the build's critical path too: the parent needs the
-            # streams only for the browser's bundle, after the pages are rendered.
-            queue.put(("streams", work_streams(catalog, cache_dir)))
+            # The analysis, off the build's critical path too: the browser's bundle reads
+            # the streams from a file (its worker, never the build's process).
+            try:
+                write_streams(streams_folder, work_streams(catalog, cache_dir))
+            except BaseException:
+                write_streams_failure(streams_folder, traceback.format_exc())
+                raise
+            queue.put(("streams", None))
+            if not write_index:
+                queue.put(("ok", SyncReport(skipped=True)))
+                return
             docs = index_documents(catalog)
         _, report = update_index(cache_dir, audience, docs, procs=procs)
         queue.put(("ok", report))
@@ -53,25 +66,33 @@ class IndexJob:
     returns its SyncReport, `.searcher()` searches the updated index, `.cancel()` stops it.
 
     Given a `catalog` instead of `docs`, the child also analyses the works first
-    (`edition_index.work_streams`, cached by text) and `.take_streams()` returns the
-    streams as soon as they are made, while the index is still being written.
+    (`edition_index.work_streams`, cached by text) and writes the streams to a file
+    of its own temporary folder (`.streams_source()` says where, for the bundle's worker;
+    `.take_streams()` reads it) while the index is still being written. With
+    `write_index=False` it only analyses: a cold build leaves the first index to
+    `koc search` (see `generate_site`).
 
     Used as a context manager, a job not waited for is cancelled on the way out.
     The child is not a daemon, so that for a large first index it may use
     whoosh's multi-process writer (4,126 works: 13.9 CPU s with one process, 11.6 with two; bench/index_cpu.py).
     """
 
-    def __init__(self, cache_dir, audience: Audience, docs: list[dict] | None, procs: int = 1, catalog=None):
+    def __init__(self, cache_dir, audience: Audience, docs: list[dict] | None, procs: int = 1, catalog=None,
+                 write_index: bool = True):
         ctx = multiprocessing.get_context("fork")
         self._queue = ctx.SimpleQueue()
-        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook(), catalog))
+        self._folder = None
+        if catalog is not None:
+            self._folder = Path(tempfile.mkdtemp(prefix=PAGEFIND_PREFIX))  # swept like Pagefind's, if a run is killed
+            write_owner(self._folder)
+        self._proc = ctx.Process(target=_run, args=(cache_dir, audience, docs, procs, self._queue, parent_death_hook(), catalog,
+                                                    self._folder, write_index))
         self._proc.start()
+        self._finalizer = weakref.finalize(self, remove_tree, self._folder) if self._folder else None
         self._report: SyncReport | None = None
         self._cancelled = False
         self._cache_dir, self._audience = cache_dir, audience
-        # The child's messages are read at once, so that it never blocks on a full pipe
-        # (the streams of 5,000 works are ~40 MB) while this process renders.
-        self._streams: dict[str, str] | None = None
+        # The child's messages are read at once, so that it never blocks on a full pipe.
         self._outcome: tuple[str, object] | None = None
         self._has_streams, self._finished = threading.Event(), threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -80,7 +101,6 @@ class IndexJob:
         while True:
             status, value = self._queue.get()
             if status == "streams":
-                self._streams = value
                 self._has_streams.set()
                 continue
             self._outcome = (status, value)
@@ -88,17 +108,20 @@ class IndexJob:
             self._finished.set()
             return
 
+    def streams_source(self) -> dict | None:
+        """Where the child writes the analysed streams ({"folder", "pid"}), for `bundle_worker.read_streams`."""
+        return {"folder": str(self._folder), "pid": self._proc.pid} if self._folder else None
+
     def take_streams(self) -> dict[str, str]:
-        """Work id → analysed token stream (a job started with a catalog); once, so that the
-        job does not keep ~100 MB (5,000 works) alive until the end of the build."""
+        """Work id → analysed token stream (a job started with a catalog), read in this process."""
         while not self._has_streams.wait(1.0):
             # A child killed from outside sends nothing; its last message may still be on the way.
             if not self._proc.is_alive() and not self._has_streams.wait(2.0):
                 break
-        if self._streams is None:
-            raise RuntimeError(f"analysing the works failed:\n{self._outcome[1] if self._outcome else ''}")
-        streams, self._streams = self._streams, {}
-        return streams
+        try:
+            return read_streams(self._folder, None, poll=0)
+        except (OSError, RuntimeError) as exc:
+            raise RuntimeError(f"analysing the works failed:\n{self._outcome[1] if self._outcome else exc}") from None
 
     def wait(self) -> SyncReport:
         if self._cancelled:
@@ -138,6 +161,8 @@ class IndexJob:
             if self._proc.is_alive():
                 self._proc.terminate()
         self._proc.join()
+        if self._finalizer is not None:
+            self._finalizer()  # the streams' folder
 
     def __enter__(self) -> IndexJob:
         return self
