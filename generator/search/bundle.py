@@ -15,8 +15,9 @@ search would download ~10 KB per work before the first result.
 
 The records come from the model, not from scanning built HTML: only works
 listed in this edition are added (never drafts, offline or other-edition
-works, never a `private:` field), and the binary indexes them in its own
-process while the site renders, so the bundle costs little extra time.
+works, never a `private:` field), and a worker process (`bundle_worker`)
+has Pagefind index them on the other core while the site renders, so the
+bundle adds next to nothing to a build's time (bench/README.md).
 
 Example:
     >>> job = SearchBundleJob(search_records(inputs))   # doctest: +SKIP

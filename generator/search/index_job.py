@@ -6,6 +6,8 @@ the update runs in a forked child process while the site renders (two cores:
 one renders, one indexes), and collections made only of field filters
 (`type:video AND use:dealer_meeting`) are answered from a small in-memory
 index of the facet fields, with the same parser and the same semantics.
+Where no index exists yet, a build only analyses (the browser's bundle needs
+the streams) and leaves the first index to `koc search` (`site.index_wanted`).
 """
 
 from __future__ import annotations
