@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import time
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -93,6 +94,7 @@ def test_the_index_job_analyses_the_works_in_its_child_and_caches_their_streams(
     from generator.catalog.rights import Edition
     from generator.content.check import check_library
     from generator.search import edition_index
+    from generator.search.bundle_worker import read_streams
     from generator.search.index_job import IndexJob
 
     project = write_library(tmp_path / "p")
@@ -105,8 +107,9 @@ def test_the_index_job_analyses_the_works_in_its_child_and_caches_their_streams(
     expected = edition_index.work_streams(catalog())
     assert expected and all(expected.values())
     with IndexJob(options.cache_dir, options.audience, None, catalog=catalog()) as job:
-        assert job.take_streams() == expected
         assert sorted(job.wait().added) == sorted(expected)
+        source = job.streams_source()  # what the bundle's worker reads
+        assert read_streams(Path(source["folder"]), source["pid"]) == expected
         with job.searcher() as searcher:
             assert sorted(f["id"] for f in searcher.all_stored_fields()) == sorted(expected)
     # A second build reads the streams from the derived cache: the analyzer is never asked.

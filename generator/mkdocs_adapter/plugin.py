@@ -196,6 +196,9 @@ class KocPlugin(BasePlugin[KocPluginConfig]):
                 if self.options.preview:
                     # Not waited for: the next save would wait for it (at 5,000 works, longer
                     # than the save itself). The next update starts after it (the index's lock).
+                    # Those done are closed now (their analysed streams' folder goes with them).
+                    for done in [j for j in _PREVIEW_INDEX_JOBS if not j.running()]:
+                        done.cancel()
                     _PREVIEW_INDEX_JOBS[:] = [j for j in _PREVIEW_INDEX_JOBS if j.running()] + [self.sources.index_job]
                 else:
                     self.sources.index_job.wait()

@@ -177,7 +177,7 @@ def _search_files(out: SiteSources, inputs: PageInputs) -> dict[str, bytes]:
     """The browser's search records (their Pagefind bundle started in `out.search_job`)
     and the finder's and header search's data files."""
     options = inputs.options
-    records = search_records(inputs, content=False)
+    records = search_records(inputs)
     if out.search_job is None:
         out.search_job = _bundle_job(inputs.catalog, records, options, out.index_job)
     else:

@@ -48,7 +48,7 @@ from generator.publish.leftovers import PAGEFIND_PREFIX, describe_process, remov
 from generator.search.analysis import SearchVocabulary
 # The worker's names that the browser's side and the tests read from here too.
 from generator.search.bundle_worker import EVERY, FRAGMENT_HEADER, LANGUAGE, pagefind_word  # noqa: F401
-from generator.search.bundle_worker import RESULT, SPEC, _Memo, child_setup, encoded_content, encoder
+from generator.search.bundle_worker import RESULT, SPEC, child_setup
 from generator.search.facets import FACETS
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -66,32 +66,10 @@ def word_prefixes(vocab: SearchVocabulary) -> dict[str, str]:
     and the browser downloads one chunk per word, so the forms of one entry are
     given one prefix (the place of the first entry that names the form, 4 base-36
     digits) and sort side by side, mostly in one chunk. koc-find.js encodes alike;
-    every other token is `pagefind_word`.
+    every other token is `pagefind_word` (`bundle_worker.encoder`).
     """
     place = {(e.kind, e.key): n for n, e in reversed(list(enumerate(vocab.entries)))}
     return {f: "y" + _base36(place[keys[0]]) for f, keys in vocab.forms.items()}
-
-
-def word_encoder(vocab: SearchVocabulary):
-    """token → its Pagefind word (`word_prefixes`, `pagefind_word`)."""
-    return encoder(word_prefixes(vocab))
-
-
-class ContentMaker:
-    """A work's Pagefind content in this process (`encoded_content`); `streams()` gives the streams
-    (work id → stream) when first needed. A build leaves this to the worker (`SearchBundleJob`)."""
-
-    def __init__(self, cat: Catalog, streams):
-        from generator.search.edition_index import analyzer_of
-
-        self._streams, self._got = streams, None
-        # Tokens repeat (3.3 million in 4,126 works, a few hundred thousand distinct): each is encoded once.
-        self._word = _Memo(word_encoder(analyzer_of(cat).vocab))
-
-    def __call__(self, work_id: str) -> str:
-        if self._got is None:
-            self._got = self._streams()
-        return encoded_content(self._got[work_id], self._word)
 
 
 def _base36(n: int) -> str:
@@ -121,17 +99,13 @@ def _page_record(work: Work, cat: Catalog, url: str, order: dict[str, int]) -> d
     }
 
 
-def search_records(inputs: PageInputs, streams: dict[str, str] | None = None, content: bool = True) -> list[dict]:
-    """One Pagefind record per listed work: token stream, result-card meta and text, filters and sort keys.
+def search_records(inputs: PageInputs) -> list[dict]:
+    """One Pagefind record per listed work: result-card meta and text, filters and sort keys.
 
-    `streams` are the works' analysed token streams, if made elsewhere (the index job's child).
-    Without `content`, the records carry no words (a build's `SearchBundleJob` has its worker
-    add them, so that the build never waits for the analysis).
+    The records carry no words: the bundle's worker adds them from the analysed streams
+    (`SearchBundleJob`), so that the build never waits for the analysis.
     """
-    from generator.search.edition_index import work_streams
-
     cat = inputs.catalog
-    make = ContentMaker(cat, lambda: work_streams(cat) if streams is None else streams) if content else None
     records = []
     order = {wid: n for n, wid in enumerate(sorted(w.id for w in cat.listed))}
     for work in cat.listed:
@@ -140,7 +114,6 @@ def search_records(inputs: PageInputs, streams: dict[str, str] | None = None, co
         cover = web_src(work.cover, CARD_WIDTH) if work.cover else ""
         records.append({
             **_page_record(work, cat, "/" + card.url, order),
-            **({"content": make(work.id)} if make else {}),
             "meta": {
                 "title": work.title,
                 "image": cover,
@@ -387,8 +360,11 @@ class _Worker:
         if quiet or self._stopped:
             return
         if self._proc is None or self._proc.returncode != 0:
-            log = (self._folder / "worker.log").read_bytes().decode("utf-8", "replace")
-            raise RuntimeError(log[-2000:].strip() or "the search bundle's worker failed")
+            try:
+                log = (self._folder / "worker.log").read_bytes().decode("utf-8", "replace")[-2000:].strip()
+            except OSError:
+                log = ""  # it never started
+            raise RuntimeError(log or "the search bundle's worker failed")
 
     def stop(self) -> None:
         with self._lock:

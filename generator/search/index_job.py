@@ -29,7 +29,7 @@ from whoosh.filedb.filestore import RamStorage
 
 from generator.model import Audience
 from generator.publish.leftovers import PAGEFIND_PREFIX, parent_death_hook, remove_tree, write_owner
-from generator.search.bundle_worker import read_streams, write_streams, write_streams_failure
+from generator.search.bundle_worker import write_streams, write_streams_failure
 from generator.search.index import SyncReport, index_lock, make_schema, open_index, update_index
 from generator.search.query import TEXT_FIELDS
 
@@ -52,7 +52,6 @@ def _run(cache_dir, audience: Audience, docs: list[dict] | None, procs: int, que
             except BaseException:
                 write_streams_failure(streams_folder, traceback.format_exc())
                 raise
-            queue.put(("streams", None))
             if not write_index:
                 queue.put(("ok", SyncReport(skipped=True)))
                 return
@@ -69,8 +68,8 @@ class IndexJob:
 
     Given a `catalog` instead of `docs`, the child also analyses the works first
     (`edition_index.work_streams`, cached by text) and writes the streams to a file
-    of its own temporary folder (`.streams_source()` says where, for the bundle's worker;
-    `.take_streams()` reads it) while the index is still being written. With
+    of its own temporary folder (`.streams_source()` says where, for the bundle's worker)
+    before it writes the index. With
     `write_index=False` it only analyses: a cold build leaves the first index to
     `koc search` (see `generate_site`).
 
@@ -96,40 +95,25 @@ class IndexJob:
         self._cache_dir, self._audience = cache_dir, audience
         # The child's messages are read at once, so that it never blocks on a full pipe.
         self._outcome: tuple[str, object] | None = None
-        self._has_streams, self._finished = threading.Event(), threading.Event()
+        self._finished = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        while True:
-            status, value = self._queue.get()
-            if status == "streams":
-                self._has_streams.set()
-                continue
-            self._outcome = (status, value)
-            self._has_streams.set()
-            self._finished.set()
-            return
+        self._outcome = self._queue.get()
+        self._finished.set()
 
     def streams_source(self) -> dict | None:
         """Where the child writes the analysed streams ({"folder", "pid"}), for `bundle_worker.read_streams`."""
         return {"folder": str(self._folder), "pid": self._proc.pid} if self._folder else None
 
-    def take_streams(self) -> dict[str, str]:
-        """Work id → analysed token stream (a job started with a catalog), read in this process."""
-        while not self._has_streams.wait(1.0):
-            # A child killed from outside sends nothing; its last message may still be on the way.
-            if not self._proc.is_alive() and not self._has_streams.wait(2.0):
-                break
-        try:
-            return read_streams(self._folder, None, poll=0)
-        except (OSError, RuntimeError) as exc:
-            raise RuntimeError(f"analysing the works failed:\n{self._outcome[1] if self._outcome else exc}") from None
-
     def wait(self) -> SyncReport:
         if self._cancelled:
             raise RuntimeError("the whoosh index update was cancelled")
         if self._report is None:
-            self._finished.wait()
+            while not self._finished.wait(1.0):
+                # A child killed from outside says nothing; its last message may still be on the way.
+                if not self._proc.is_alive() and not self._finished.wait(2.0):
+                    raise RuntimeError(f"the whoosh index update ended without a report (exit code {self._proc.exitcode})")
             status, value = self._outcome
             self._proc.join()
             if status != "ok":

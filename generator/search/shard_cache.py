@@ -73,12 +73,12 @@ class ShardCache:
             # O_NOFOLLOW: a link planted in the entry's place is refused, never read.
             fd = os.open(entry / PACK, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(fd, "rb") as handle, zipfile.ZipFile(handle) as pack:
-                names = pack.namelist()
+                names, root = pack.namelist(), target.resolve()
                 if not isinstance(manifest, dict) or not manifest or sorted(names) != sorted(manifest) or len(set(names)) != len(names):
                     return False
                 for rel in names:
-                    out = (target / rel).resolve()
-                    if not out.is_relative_to(target.resolve()):
+                    out = (root / rel).resolve()
+                    if not out.is_relative_to(root):
                         raise ValueError(rel)
                     data = pack.read(rel)
                     if hashlib.sha256(data).hexdigest() != manifest[rel]:
